@@ -1,0 +1,38 @@
+import type { IdentityKey } from '../events/event.js';
+import type { ProfileState } from './profile.js';
+
+export interface ProfileWrite {
+  workspaceId: string;
+  state: ProfileState;
+}
+
+export interface IdentityLink {
+  workspaceId: string;
+  identity: IdentityKey;
+  profileId: string;
+}
+
+/** What one processor flush writes, all or nothing. */
+export interface ProfileCommit {
+  profiles: readonly ProfileWrite[];
+  identities: readonly IdentityLink[];
+  /** Profiles merged into others (alias, identify): removed from the store. */
+  deletedProfiles: readonly { workspaceId: string; profileId: string }[];
+  /** partition → the log offset up to which the state above includes events. */
+  checkpoints: ReadonlyMap<number, number>;
+}
+
+/**
+ * Profiles, identity links and processor checkpoints. A commit is atomic, so a
+ * crash replays the log from the last checkpoint and never double-counts.
+ */
+export interface ProfileStore {
+  /** identity → profileId, for the identities that are linked. */
+  resolveIdentities(workspaceId: string, identities: readonly IdentityKey[]): Promise<Map<IdentityKey, string>>;
+  loadProfiles(workspaceId: string, profileIds: readonly string[]): Promise<Map<string, ProfileState>>;
+  commit(commit: ProfileCommit): Promise<void>;
+  loadCheckpoints(): Promise<Map<number, number>>;
+  /** Number of profiles of a workspace. */
+  countProfiles(workspaceId: string): Promise<number>;
+  close(): Promise<void>;
+}
