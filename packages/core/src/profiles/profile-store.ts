@@ -12,12 +12,26 @@ export interface IdentityLink {
   profileId: string;
 }
 
-/** What one processor flush writes, all or nothing. */
+export interface DeletedProfile {
+  workspaceId: string;
+  profileId: string;
+  /**
+   * The profile it was merged into (alias, identify): every identity linked to
+   * the deleted profile is repointed to it. Without it (erasure), the deleted
+   * profile's identity links are removed too.
+   */
+  mergedInto?: string;
+}
+
+/**
+ * What one processor flush writes, all or nothing. Applied in this order:
+ * profiles, identity links, deletions (with their repointing), checkpoints.
+ */
 export interface ProfileCommit {
   profiles: readonly ProfileWrite[];
   identities: readonly IdentityLink[];
-  /** Profiles merged into others (alias, identify): removed from the store. */
-  deletedProfiles: readonly { workspaceId: string; profileId: string }[];
+  /** Profiles merged into others (alias, identify) or erased: removed from the store. */
+  deletedProfiles: readonly DeletedProfile[];
   /** partition → the log offset up to which the state above includes events. */
   checkpoints: ReadonlyMap<number, number>;
 }

@@ -1,0 +1,293 @@
+import { anonymousIdentity, userIdentity, type IdentityKey } from '../events/event.js';
+import { identitiesOf, resolveProfile, type IdentityGraph } from '../identity/resolve-profile.js';
+import type { EventLog, LogEntry } from '../log/event-log.js';
+import { applyEvent, createProfile, mergeProfiles, type ProfilePlan } from '../profiles/apply-event.js';
+import type { ProfileState } from '../profiles/profile.js';
+import type { IdentityLink, ProfileStore, ProfileWrite } from '../profiles/profile-store.js';
+import type { Clock } from '../time/clock.js';
+import { ProfileCache } from './profile-cache.js';
+
+export interface ProfileChange {
+  workspaceId: string;
+  profile: ProfileState;
+  /** receivedAt of the last event that changed it in this pass. */
+  causedAt: number;
+}
+
+export interface ProcessorOptions {
+  log: EventLog;
+  store: ProfileStore;
+  clock: Clock;
+  /** The compiled profile plan of a workspace; undefined for an unknown workspace. */
+  planOf: (workspaceId: string) => ProfilePlan | undefined;
+  newProfileId: () => string;
+  /** Entries read from a partition per pass. */
+  readBatch?: number;
+  /** Clean profiles kept in memory per workspace. */
+  cacheCapacity?: number;
+  onChanges?: (changes: ProfileChange[]) => void;
+  onError?: (error: unknown, entry: LogEntry) => void;
+}
+
+export interface ProcessorStats {
+  applied: number;
+  errors: number;
+  dirty: number;
+  checkpoints: Map<number, number>;
+}
+
+/**
+ * Applies the log to profile state, one partition after another, events of a
+ * partition in offset order. State lives in memory; `flush()` commits the changed
+ * profiles together with the offsets they include, so after a crash the log is
+ * replayed from the last checkpoint and no event is counted twice or lost.
+ * The caller drives it (`catchUp` on append, `flush` on a timer): the domain keeps no timers.
+ */
+export class Processor {
+  private readonly caches = new Map<string, ProfileCache>();
+  /** Offsets applied in memory. */
+  private readonly applied = new Map<number, number>();
+  private applyCount = 0;
+  private errorCount = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: ProcessorOptions) {}
+
+  /** Loads the checkpoints; the next catchUp replays everything after them. */
+  async start(): Promise<void> {
+    const checkpoints = await this.options.store.loadCheckpoints();
+    for (let partition = 0; partition < this.options.log.partitions; partition++) {
+      this.applied.set(partition, checkpoints.get(partition) ?? 0);
+    }
+  }
+
+  /** Applies every committed entry not applied yet. Resolves with how many were applied. */
+  catchUp(): Promise<number> {
+    return this.serialize(() => this.catchUpNow());
+  }
+
+  /** Commits changed profiles and the checkpoints they correspond to. */
+  flush(): Promise<void> {
+    return this.serialize(() => this.flushNow());
+  }
+
+  stats(): ProcessorStats {
+    let dirty = 0;
+    for (const cache of this.caches.values()) dirty += cache.dirty.size;
+    return { applied: this.applyCount, errors: this.errorCount, dirty, checkpoints: new Map(this.applied) };
+  }
+
+  /** The freshest state of a profile: in memory if hot, else from the store. */
+  async findProfile(
+    workspaceId: string,
+    lookup: { identity: IdentityKey } | { profileId: string },
+  ): Promise<ProfileState | undefined> {
+    const cache = this.cacheOf(workspaceId);
+    if ('identity' in lookup) {
+      await this.load(workspaceId, cache, [lookup.identity]);
+      return cache.lookup(lookup.identity);
+    }
+    const hot = cache.get(lookup.profileId);
+    if (hot !== undefined) return hot;
+    const loaded = await this.options.store.loadProfiles(workspaceId, [lookup.profileId]);
+    return loaded.get(lookup.profileId);
+  }
+
+  /** The profile an identity resolves to, if it is in memory (no I/O): for the ingest consent check. */
+  peekProfile(workspaceId: string, identity: IdentityKey): ProfileState | undefined {
+    const cache = this.caches.get(workspaceId);
+    if (cache === undefined) return undefined;
+    const profileId = cache.resolve(identity);
+    return profileId === undefined ? undefined : cache.profiles.get(profileId);
+  }
+
+  private async catchUpNow(): Promise<number> {
+    let total = 0;
+    const limit = this.options.readBatch ?? 2000;
+    for (let partition = 0; partition < this.options.log.partitions; partition++) {
+      for (;;) {
+        const entries = await this.options.log.read(partition, this.applied.get(partition) ?? 0, limit);
+        if (entries.length === 0) break;
+        await this.applyEntries(entries);
+        total += entries.length;
+        if (entries.length < limit) break;
+      }
+    }
+    return total;
+  }
+
+  private async applyEntries(entries: LogEntry[]): Promise<void> {
+    await this.preload(entries);
+    const changes = new Map<string, ProfileChange>();
+    const now = this.options.clock.now();
+    for (const entry of entries) {
+      try {
+        const change = this.applyEntry(entry, now);
+        if (change !== undefined) changes.set(`${entry.workspaceId}\u0000${change.profile.id}`, change);
+      } catch (error) {
+        // A poison event must not stop the partition: count it, report it with its offset, go on.
+        this.errorCount++;
+        this.options.onError?.(error, entry);
+      }
+      this.applied.set(entry.partition, entry.offset);
+    }
+    this.applyCount += entries.length;
+    for (const [key, change] of changes) {
+      // A profile merged away later in the same pass is no longer a change to report.
+      if (!this.cacheOf(change.workspaceId).profiles.has(change.profile.id)) changes.delete(key);
+    }
+    if (changes.size > 0) this.options.onChanges?.([...changes.values()]);
+  }
+
+  private applyEntry(entry: LogEntry, now: number): ProfileChange | undefined {
+    const plan = this.options.planOf(entry.workspaceId);
+    if (plan === undefined) throw new Error(`unknown workspace ${entry.workspaceId}`);
+    const cache = this.cacheOf(entry.workspaceId);
+    const profile = resolveProfile(entry.event, this.graphOf(cache, plan, now));
+    applyEvent(profile, entry.event, plan, now);
+    cache.markDirty(profile.id);
+    return { workspaceId: entry.workspaceId, profile, causedAt: entry.event.receivedAt };
+  }
+
+  /** Loads, in one round trip per workspace, every profile the entries can touch. */
+  private async preload(entries: LogEntry[]): Promise<void> {
+    const byWorkspace = new Map<string, Set<IdentityKey>>();
+    for (const entry of entries) {
+      let identities = byWorkspace.get(entry.workspaceId);
+      if (identities === undefined) byWorkspace.set(entry.workspaceId, (identities = new Set()));
+      for (const identity of identitiesOf(entry.event)) identities.add(identity);
+    }
+    for (const [workspaceId, identities] of byWorkspace) {
+      await this.load(workspaceId, this.cacheOf(workspaceId), [...identities]);
+    }
+  }
+
+  private async load(workspaceId: string, cache: ProfileCache, identities: IdentityKey[]): Promise<void> {
+    let unresolved: IdentityKey[] = [];
+    const missing = new Map<string, IdentityKey[]>();
+    const need = (profileId: string, identity: IdentityKey) => {
+      const waiting = missing.get(profileId);
+      if (waiting === undefined) missing.set(profileId, [identity]);
+      else waiting.push(identity);
+    };
+    for (const identity of identities) {
+      const profileId = cache.resolve(identity);
+      if (profileId === undefined) unresolved.push(identity);
+      else if (!cache.profiles.has(profileId)) need(profileId, identity);
+    }
+    // Two rounds at most: a cached link may name a profile the store has since merged away.
+    for (let round = 0; round < 2 && (unresolved.length > 0 || missing.size > 0); round++) {
+      if (unresolved.length > 0) {
+        const resolved = await this.options.store.resolveIdentities(workspaceId, unresolved);
+        for (const [identity, profileId] of resolved) {
+          cache.identities.set(identity, profileId);
+          if (!cache.profiles.has(profileId)) need(profileId, identity);
+        }
+        unresolved = [];
+      }
+      if (missing.size === 0) break;
+      const loaded = await this.options.store.loadProfiles(workspaceId, [...missing.keys()]);
+      for (const [profileId, waiting] of missing) {
+        const profile = loaded.get(profileId);
+        if (profile !== undefined) {
+          if (!cache.profiles.has(profileId)) cache.addLoaded(profile);
+          continue;
+        }
+        for (const identity of waiting) {
+          cache.identities.delete(identity);
+          if (round === 0) unresolved.push(identity);
+        }
+      }
+      missing.clear();
+    }
+  }
+
+  private graphOf(cache: ProfileCache, plan: ProfilePlan, now: number): IdentityGraph {
+    return {
+      lookup: (identity) => cache.lookup(identity),
+      create: () => {
+        const profile = createProfile(this.options.newProfileId(), now);
+        cache.profiles.set(profile.id, profile);
+        cache.markDirty(profile.id);
+        return profile;
+      },
+      link: (identity, profile) => {
+        cache.link(identity, profile.id);
+        if (identity.startsWith('u:')) {
+          profile.userId ??= identity.slice(2);
+        } else {
+          addAnonymousId(profile, identity.slice(2), plan.maxAnonymousIds);
+        }
+        cache.markDirty(profile.id);
+      },
+      merge: (target, source) => {
+        mergeProfiles(target, source, plan, now);
+        for (const anonymousId of source.anonymousIds) cache.link(anonymousIdentity(anonymousId), target.id);
+        if (source.userId !== undefined) cache.link(userIdentity(source.userId), target.id);
+        // Other identities still naming the source follow the redirect until the flush,
+        // after which the store has re-pointed them (see ProfileCache.resolve).
+        cache.remove(source.id, target.id);
+        cache.markDirty(target.id);
+      },
+    };
+  }
+
+  private async flushNow(): Promise<void> {
+    const profiles: ProfileWrite[] = [];
+    const identities: IdentityLink[] = [];
+    const deletedProfiles: { workspaceId: string; profileId: string; mergedInto: string }[] = [];
+    for (const [workspaceId, cache] of this.caches) {
+      for (const profileId of cache.dirty) {
+        const state = cache.profiles.get(profileId);
+        if (state !== undefined) profiles.push({ workspaceId, state });
+      }
+      for (const [identity, profileId] of cache.dirtyLinks) identities.push({ workspaceId, identity, profileId });
+      for (const [profileId, mergedInto] of cache.deleted) deletedProfiles.push({ workspaceId, profileId, mergedInto });
+    }
+    // The store captures the states synchronously, so clearing right after is safe.
+    const committed = this.options.store.commit({
+      profiles,
+      identities,
+      deletedProfiles,
+      checkpoints: new Map(this.applied),
+    });
+    const pending = [...this.caches.values()].map((cache) => ({
+      cache,
+      dirty: new Set(cache.dirty),
+      links: new Map(cache.dirtyLinks),
+      deleted: new Map(cache.deleted),
+    }));
+    for (const cache of this.caches.values()) cache.clearPending();
+    try {
+      await committed;
+    } catch (error) {
+      // Nothing was written: mark it all pending again so the next flush retries it.
+      for (const { cache, dirty, links, deleted } of pending) {
+        for (const id of dirty) cache.dirty.add(id);
+        for (const [identity, id] of links) if (!cache.dirtyLinks.has(identity)) cache.dirtyLinks.set(identity, id);
+        for (const [id, into] of deleted) cache.deleted.set(id, into);
+      }
+      throw error;
+    }
+    const capacity = this.options.cacheCapacity ?? 200_000;
+    for (const cache of this.caches.values()) cache.evict(capacity);
+  }
+
+  private cacheOf(workspaceId: string): ProfileCache {
+    let cache = this.caches.get(workspaceId);
+    if (cache === undefined) this.caches.set(workspaceId, (cache = new ProfileCache()));
+    return cache;
+  }
+
+  private serialize<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}
+
+function addAnonymousId(profile: ProfileState, anonymousId: string, max: number): void {
+  if (profile.anonymousIds.includes(anonymousId)) return;
+  profile.anonymousIds.push(anonymousId);
+  if (profile.anonymousIds.length > max) profile.anonymousIds.shift();
+}

@@ -1,0 +1,145 @@
+import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { ConfigError, loadConfigFile } from './config/config-file.js';
+import { EnvError, environmentVariables, readEngineEnv, type EngineEnv } from './config/env.js';
+import { signUserToken } from './realtime/user-token.js';
+import { startServer } from './start-server.js';
+import { openSqliteStorage } from './storage/sqlite/sqlite-storage.js';
+import { systemClock } from '@onramp/core';
+
+const help = `onramp — real-time personalization engine for customer onboarding
+
+Usage:
+  onramp start [--port N] [--host H] [--data-dir DIR] [--config FILE]
+                            start the engine on embedded storage (SQLite)
+  onramp keys [--data-dir DIR]
+                            print the keys of the workspaces in the data directory
+  onramp token <userId> [--data-dir DIR] [--workspace ID]
+                            print the user token a browser needs for the realtime stream
+  onramp config check <FILE>
+                            validate a config file; errors name file, line and field
+  onramp --help | --version
+
+Environment:
+  ${environmentVariables.join(', ')}
+  (flags win over the environment; see docs/configuration.md)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string' },
+      'data-dir': { type: 'string' },
+      config: { type: 'string', short: 'c' },
+      workspace: { type: 'string' },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (values.version === true) {
+    process.stdout.write('onramp 0.1.0\n');
+    return 0;
+  }
+  if (values.help === true || command === undefined || command === 'help') {
+    process.stdout.write(help);
+    return command === undefined && values.help !== true ? 1 : 0;
+  }
+  const env = readEngineEnv(process.env, {
+    ...(values.port === undefined ? {} : { port: Number(values.port) }),
+    ...(values.host === undefined ? {} : { host: values.host }),
+    ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
+    ...(values.config === undefined ? {} : { configPath: values.config }),
+  });
+  switch (command) {
+    case 'start':
+      return start(env);
+    case 'keys':
+      return printKeys(env);
+    case 'token':
+      return printToken(env, rest[0], values.workspace);
+    case 'config':
+      if (rest[0] !== 'check' || rest[1] === undefined) break;
+      loadConfigFile(rest[1]);
+      process.stdout.write(`${rest[1]}: valid\n`);
+      return 0;
+  }
+  process.stderr.write(`Unknown command: ${[command, ...rest].join(' ')}\n\n${help}`);
+  return 1;
+}
+
+async function start(env: EngineEnv): Promise<number> {
+  const server = await startServer({ env });
+  const { workspace } = server;
+  process.stdout.write(
+    [
+      '',
+      `  Onramp is running at ${server.url}`,
+      `  workspace   ${workspace.id} (${workspace.name})`,
+      `  write key   ${workspace.writeKey}`,
+      `  admin key   ${workspace.adminKey}${server.generatedKeys ? '   (generated; kept in the data directory)' : ''}`,
+      `  API docs    ${server.url}/docs`,
+      '',
+    ].join('\n') + '\n',
+  );
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      server.app.log.info({ signal }, 'shutting down');
+      server.close().then(resolve, (error: unknown) => {
+        server.app.log.error({ err: error }, 'shutdown failed');
+        resolve();
+      });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  return 0;
+}
+
+async function withStorage<T>(env: EngineEnv, work: (storage: ReturnType<typeof openSqliteStorage>) => Promise<T>): Promise<T> {
+  const path = join(env.dataDir, 'onramp.db');
+  if (!existsSync(path)) throw new EnvError(`No Onramp data in ${env.dataDir}: run "onramp start" first.`);
+  const storage = openSqliteStorage({ path, durability: env.durability, partitions: env.partitions, clock: systemClock, dedupWindowMs: 1 });
+  try {
+    return await work(storage);
+  } finally {
+    storage.close();
+  }
+}
+
+async function printKeys(env: EngineEnv): Promise<number> {
+  return withStorage(env, async (storage) => {
+    for (const workspace of await storage.workspaces.list()) {
+      process.stdout.write(
+        `${workspace.id}\n  write key        ${workspace.writeKey}\n  admin key        ${workspace.adminKey}\n  identity secret  ${workspace.identitySecret}\n`,
+      );
+    }
+    return 0;
+  });
+}
+
+async function printToken(env: EngineEnv, userId: string | undefined, workspaceId: string | undefined): Promise<number> {
+  if (userId === undefined) throw new EnvError('Usage: onramp token <userId> [--workspace ID]');
+  return withStorage(env, async (storage) => {
+    const workspaces = await storage.workspaces.list();
+    const workspace = workspaces.find((candidate) => candidate.id === (workspaceId ?? workspaces[0]?.id));
+    if (workspace === undefined) throw new EnvError(`No workspace ${workspaceId ?? ''} in ${env.dataDir}`);
+    process.stdout.write(`${signUserToken(userId, workspace.identitySecret)}\n`);
+    return 0;
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError || error instanceof EnvError) process.stderr.write(`${error.message}\n`);
+    else process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,299 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import {
+  Processor,
+  anonymousIdentity,
+  compileConsentPolicy,
+  compileProfilePlan,
+  compileTrackingPlan,
+  parseDuration,
+  partitionIdentity,
+  prepareMessages,
+  summarizeProfile,
+  userIdentity,
+  type Clock,
+  type DeadLetterStore,
+  type EventLog,
+  type IdentityKey,
+  type ProfileChange,
+  type ProfileState,
+  type ProfileStore,
+  type Workspace,
+  type WorkspaceSettings,
+  type WorkspaceStore,
+} from '@onramp/core';
+import type { EngineMetrics } from '../observability/metrics.js';
+import type { PushHub } from '../realtime/push-hub.js';
+import type { Engine, IngestReport, IngestRequest, ProfileLookup, WorkspaceRuntime } from './engine.js';
+
+export interface EngineStorage {
+  eventLog: EventLog;
+  profileStore: ProfileStore;
+  deadLetters: DeadLetterStore;
+  workspaces: WorkspaceStore;
+}
+
+export interface EngineOptions {
+  storage: EngineStorage;
+  clock: Clock;
+  logger: Logger;
+  metrics: EngineMetrics;
+  push: PushHub;
+  /** The settings of each workspace (validated config); defaults apply to the others. */
+  settingsOf: (workspace: Workspace) => WorkspaceSettings;
+  /** How often changed profiles are committed with their checkpoint. */
+  flushIntervalMs?: number;
+  /** Commit sooner when this many profiles are waiting. */
+  flushProfiles?: number;
+  cacheCapacity?: number;
+}
+
+/** Compiles a workspace's settings once, when it is loaded or its config changes. */
+export function compileWorkspace(workspace: Workspace, settings: WorkspaceSettings): WorkspaceRuntime {
+  return {
+    workspace,
+    settings,
+    trackingPlan: compileTrackingPlan(settings.trackingPlan),
+    consent: compileConsentPolicy(settings.consent),
+    profilePlan: compileProfilePlan(settings.profiles),
+    dedupWindowMs: parseDuration(settings.ingest.dedupWindow) ?? 86_400_000,
+  };
+}
+
+/** Wires storage, the processor, push and metrics into the running engine. */
+export async function createEngine(options: EngineOptions): Promise<Engine> {
+  const { storage, clock, logger, metrics, push } = options;
+  const runtimes = new Map<string, WorkspaceRuntime>();
+  const byWriteKey = new Map<string, WorkspaceRuntime>();
+  const byAdminKey = new Map<string, WorkspaceRuntime>();
+  for (const workspace of await storage.workspaces.list()) {
+    const runtime = compileWorkspace(workspace, options.settingsOf(workspace));
+    runtimes.set(workspace.id, runtime);
+    byWriteKey.set(workspace.writeKey, runtime);
+    byAdminKey.set(workspace.adminKey, runtime);
+  }
+
+  const processor = new Processor({
+    log: storage.eventLog,
+    store: storage.profileStore,
+    clock,
+    planOf: (workspaceId) => runtimes.get(workspaceId)?.profilePlan,
+    newProfileId: randomUUID,
+    ...(options.cacheCapacity === undefined ? {} : { cacheCapacity: options.cacheCapacity }),
+    onChanges: publishChanges,
+    onError: (error, entry) => {
+      metrics.processorErrors.inc();
+      logger.error({ err: error, partition: entry.partition, offset: entry.offset }, 'event could not be applied');
+    },
+  });
+
+  let ready = false;
+  let stopping = false;
+  let pumping: Promise<void> | undefined;
+  let pumpAgain = false;
+  let flushTimer: NodeJS.Timeout | undefined;
+  let unsubscribe: (() => void) | undefined;
+
+  function publishChanges(changes: ProfileChange[]): void {
+    const now = clock.now();
+    for (const change of changes) {
+      const userId = change.profile.userId;
+      if (userId === undefined || !push.wants(change.workspaceId, userId)) continue;
+      const runtime = runtimes.get(change.workspaceId);
+      if (runtime === undefined) continue;
+      push.publish(change.workspaceId, userId, {
+        id: change.profile.version,
+        type: 'profile',
+        data: summarizeProfile(change.profile, runtime.profilePlan, now),
+        causedAt: change.causedAt,
+      });
+    }
+  }
+
+  /** Runs the processor until it has applied everything committed; coalesces wake-ups. */
+  function pump(): Promise<void> {
+    if (pumping !== undefined) {
+      pumpAgain = true;
+      return pumping;
+    }
+    pumping = (async () => {
+      try {
+        do {
+          pumpAgain = false;
+          const applied = await processor.catchUp();
+          metrics.processedEvents.inc(applied);
+          if (processor.stats().dirty >= (options.flushProfiles ?? 10_000)) await processor.flush();
+        } while (pumpAgain);
+        await updateLag();
+      } catch (error) {
+        logger.error({ err: error }, 'processor failed; retrying on the next append');
+      } finally {
+        pumping = undefined;
+      }
+    })();
+    return pumping;
+  }
+
+  async function updateLag(): Promise<void> {
+    const checkpoints = processor.stats().checkpoints;
+    for (let partition = 0; partition < storage.eventLog.partitions; partition++) {
+      const head = await storage.eventLog.headOffset(partition);
+      metrics.logLag.set({ partition: String(partition) }, Math.max(0, head - (checkpoints.get(partition) ?? 0)));
+    }
+  }
+
+  async function flushSafely(): Promise<void> {
+    try {
+      if (processor.stats().dirty > 0) await processor.flush();
+    } catch (error) {
+      logger.error({ err: error }, 'profile flush failed; will retry');
+    }
+  }
+
+  async function findProfile(workspaceId: string, lookup: ProfileLookup): Promise<ProfileState | undefined> {
+    if ('profileId' in lookup) return processor.findProfile(workspaceId, { profileId: lookup.profileId });
+    const identity: IdentityKey =
+      'userId' in lookup ? userIdentity(lookup.userId) : anonymousIdentity(lookup.anonymousId);
+    return processor.findProfile(workspaceId, { identity });
+  }
+
+  const engine: Engine = {
+    clock,
+    metrics,
+    push,
+    workspaceByWriteKey: (writeKey) => byWriteKey.get(writeKey),
+    workspaceByAdminKey: (adminKey) => byAdminKey.get(adminKey),
+    workspaceById: (id) => runtimes.get(id),
+
+    async ingest(runtime: WorkspaceRuntime, request: IngestRequest): Promise<IngestReport> {
+      const workspaceId = runtime.workspace.id;
+      const receivedAt = clock.now();
+      const prepared = prepareMessages(request.inputs, {
+        receivedAt,
+        ...(request.batchSentAt === undefined ? {} : { batchSentAt: request.batchSentAt }),
+        ...(request.endpointType === undefined ? {} : { endpointType: request.endpointType }),
+        isBatch: request.isBatch,
+        settings: runtime.settings.ingest,
+        trackingPlan: runtime.trackingPlan,
+        consent: runtime.consent,
+        storedConsent: (event) => processor.peekProfile(workspaceId, partitionIdentity(event))?.consent,
+        newMessageId: randomUUID,
+        measureSize: request.measureSize,
+      });
+      const rejected = prepared.rejected.map(({ index, reason, errors }) => ({ index, reason, errors }));
+      const deadLettersWritten =
+        prepared.rejected.length === 0
+          ? undefined
+          : storage.deadLetters.add(
+              prepared.rejected.map((item) => ({
+                workspaceId,
+                receivedAt,
+                reason: item.reason,
+                errors: item.errors,
+                payload: toJsonPayload(item.payload),
+              })),
+            );
+      let duplicates = 0;
+      if (prepared.events.length > 0) {
+        const started = performance.now();
+        const results = await storage.eventLog.append(
+          prepared.events.map((event) => ({ workspaceId, event })),
+        );
+        metrics.appendDuration.observe((performance.now() - started) / 1000);
+        for (const result of results) if (result.status === 'duplicate') duplicates++;
+      }
+      await deadLettersWritten;
+      const accepted = prepared.events.length - duplicates;
+      if (accepted > 0) metrics.ingestEvents.inc({ outcome: 'accepted' }, accepted);
+      if (duplicates > 0) metrics.ingestEvents.inc({ outcome: 'duplicate' }, duplicates);
+      if (rejected.length > 0) metrics.ingestEvents.inc({ outcome: 'rejected' }, rejected.length);
+      if (prepared.droppedForConsent > 0) {
+        metrics.ingestEvents.inc({ outcome: 'no_consent' }, prepared.droppedForConsent);
+      }
+      if (prepared.flagged > 0) metrics.ingestEvents.inc({ outcome: 'flagged' }, prepared.flagged);
+      return {
+        accepted,
+        duplicates,
+        droppedForConsent: prepared.droppedForConsent,
+        flagged: prepared.flagged,
+        rejected,
+      };
+    },
+
+    async getProfile(workspaceId, lookup) {
+      const runtime = runtimes.get(workspaceId);
+      const profile = await findProfile(workspaceId, lookup);
+      if (runtime === undefined || profile === undefined) return undefined;
+      return summarizeProfile(profile, runtime.profilePlan, clock.now());
+    },
+
+    async listProfileEvents(workspaceId, lookup, { before, limit }) {
+      const profile = await findProfile(workspaceId, lookup);
+      if (profile === undefined) return undefined;
+      const identities = profile.anonymousIds.map(anonymousIdentity);
+      if (profile.userId !== undefined) identities.push(userIdentity(profile.userId));
+      const entries = await storage.eventLog.readByIdentities({
+        workspaceId,
+        identities,
+        limit: limit + 1,
+        ...(before === undefined ? {} : { beforeOffset: before }),
+      });
+      const page = entries.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        events: page.map((entry) => ({ offset: entry.offset, event: presentEvent(entry.event) })),
+        ...(entries.length > limit && last !== undefined ? { nextBefore: last.offset } : {}),
+      };
+    },
+
+    listDeadLetters: (workspaceId, { before, limit }) =>
+      storage.deadLetters.list(workspaceId, { limit, ...(before === undefined ? {} : { beforeId: before }) }),
+
+    isReady: () => ready && !stopping,
+
+    async start() {
+      await processor.start();
+      unsubscribe = storage.eventLog.onAppend(() => void pump());
+      await pump();
+      flushTimer = setInterval(() => void flushSafely(), options.flushIntervalMs ?? 250);
+      flushTimer.unref();
+      ready = true;
+      logger.info({ workspaces: runtimes.size, checkpoints: Object.fromEntries(processor.stats().checkpoints) }, 'engine started');
+    },
+
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      unsubscribe?.();
+      if (flushTimer !== undefined) clearInterval(flushTimer);
+      push.closeAll();
+      await pump();
+      await processor.catchUp();
+      await processor.flush();
+      await storage.eventLog.close();
+      await storage.profileStore.close();
+      await storage.deadLetters.close();
+      await storage.workspaces.close();
+      logger.info({ checkpoints: Object.fromEntries(processor.stats().checkpoints) }, 'engine stopped');
+    },
+  };
+  return engine;
+}
+
+/** The stored event as the API shows it: times as ISO 8601 strings. */
+function presentEvent(event: import('@onramp/core').OnrampEvent): Record<string, unknown> {
+  const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+  return {
+    ...event,
+    timestamp: iso(event.timestamp),
+    receivedAt: iso(event.receivedAt),
+    ...(event.sentAt === undefined ? {} : { sentAt: iso(event.sentAt) }),
+    ...(event.originalTimestamp === undefined ? {} : { originalTimestamp: iso(event.originalTimestamp) }),
+  };
+}
+
+function toJsonPayload(payload: unknown): import('@onramp/core').JsonValue {
+  if (payload === undefined) return null;
+  // Payloads come from JSON.parse, so they are JSON already; the store truncates huge ones.
+  return payload as import('@onramp/core').JsonValue;
+}

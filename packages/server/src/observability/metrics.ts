@@ -1,0 +1,84 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Every Prometheus metric of one engine, in its own registry (no global singletons). */
+export interface EngineMetrics {
+  registry: Registry;
+  /** outcome: accepted | duplicate | rejected | no_consent | flagged */
+  ingestEvents: Counter<'outcome'>;
+  ingestRequests: Counter<'route' | 'status'>;
+  ingestDuration: Histogram<'route'>;
+  appendDuration: Histogram;
+  processedEvents: Counter;
+  logLag: Gauge<'partition'>;
+  pushConnections: Gauge;
+  pushMessages: Counter;
+  eventToPush: Histogram;
+  processorErrors: Counter;
+}
+
+export function createEngineMetrics(options: { defaultMetrics?: boolean } = {}): EngineMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'onramp_' });
+  const registers = [registry];
+  const fast = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+  return {
+    registry,
+    ingestEvents: new Counter({
+      name: 'onramp_ingest_events_total',
+      help: 'Events received by ingest, by outcome.',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    ingestRequests: new Counter({
+      name: 'onramp_ingest_requests_total',
+      help: 'Ingest HTTP requests by route and status code.',
+      labelNames: ['route', 'status'],
+      registers,
+    }),
+    ingestDuration: new Histogram({
+      name: 'onramp_ingest_request_duration_seconds',
+      help: 'Ingest request latency, from parsed body to acknowledgement (durable).',
+      labelNames: ['route'],
+      buckets: fast,
+      registers,
+    }),
+    appendDuration: new Histogram({
+      name: 'onramp_log_append_duration_seconds',
+      help: 'Time to commit events to the log (group commit included).',
+      buckets: fast,
+      registers,
+    }),
+    processedEvents: new Counter({
+      name: 'onramp_processor_events_total',
+      help: 'Events applied to profiles by the processor.',
+      registers,
+    }),
+    logLag: new Gauge({
+      name: 'onramp_log_lag_events',
+      help: 'Offsets between the head of each log partition and the processor.',
+      labelNames: ['partition'],
+      registers,
+    }),
+    pushConnections: new Gauge({
+      name: 'onramp_push_connections',
+      help: 'Open realtime (SSE) connections.',
+      registers,
+    }),
+    pushMessages: new Counter({
+      name: 'onramp_push_messages_total',
+      help: 'Messages pushed to realtime connections.',
+      registers,
+    }),
+    eventToPush: new Histogram({
+      name: 'onramp_event_to_push_seconds',
+      help: 'From an event being received to its profile change being pushed.',
+      buckets: fast,
+      registers,
+    }),
+    processorErrors: new Counter({
+      name: 'onramp_processor_errors_total',
+      help: 'Events the processor could not apply (logged with the offset).',
+      registers,
+    }),
+  };
+}

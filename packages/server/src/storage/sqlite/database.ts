@@ -1,0 +1,42 @@
+import BetterSqlite3 from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
+import { migrate } from './migrations.js';
+
+export type { Database } from 'better-sqlite3';
+
+export interface OpenDatabaseOptions {
+  /** A file path, or ':memory:' for a private in-memory database. */
+  path: string;
+  /**
+   * 'full' syncs the WAL on every commit: an acknowledged event survives a power
+   * loss. 'normal' syncs at checkpoints only: it survives a crash of the process
+   * (kill -9), but the last commits may be lost if the machine loses power.
+   */
+  durability: 'full' | 'normal';
+  /** How long a statement waits for another connection's lock. Default 5 s. */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * Opens (creating when needed) the embedded database and brings its schema up
+ * to date. Every SQLite store of a process shares this one connection, so a
+ * profile commit and its checkpoints are one transaction. The caller closes it
+ * (db.close()) after closing the stores.
+ */
+export function openDatabase(options: OpenDatabaseOptions): Database {
+  const db = new BetterSqlite3(options.path);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+    db.pragma('foreign_keys = ON');
+    // 64 MB of page cache: the log's indexes stay hot while appending.
+    db.pragma('cache_size = -65536');
+    db.pragma('temp_store = MEMORY');
+    migrate(db);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}

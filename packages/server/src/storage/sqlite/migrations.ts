@@ -1,0 +1,117 @@
+import type { Database } from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/**
+ * The schema, as an append-only list: never edit a released migration, add one.
+ * Column names avoid SQL keywords (`offset`, `partition`).
+ */
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'event log, profiles, dead letters, workspaces',
+    sql: `
+      -- Offsets are the rowid: they increase within a partition but are not dense.
+      CREATE TABLE events (
+        log_offset INTEGER PRIMARY KEY,
+        log_partition INTEGER NOT NULL,
+        workspace TEXT NOT NULL,
+        identity TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        event TEXT NOT NULL
+      );
+      -- Every index ends with the rowid, so these serve (partition, offset) and
+      -- (workspace, identity, offset) lookups in offset order.
+      CREATE INDEX events_by_partition ON events (log_partition);
+      CREATE INDEX events_by_identity ON events (workspace, identity);
+
+      -- (workspace, message_id) appended within the de-duplication window.
+      -- A rowid table: rowids follow insertion, so pruning walks from the oldest.
+      CREATE TABLE event_dedup (
+        workspace TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        seen_at INTEGER NOT NULL,
+        UNIQUE (workspace, message_id)
+      );
+
+      CREATE TABLE log_settings (
+        name TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+      ) WITHOUT ROWID;
+
+      CREATE TABLE profiles (
+        workspace TEXT NOT NULL,
+        profile_id TEXT NOT NULL,
+        state TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (workspace, profile_id)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE identities (
+        workspace TEXT NOT NULL,
+        identity TEXT NOT NULL,
+        profile_id TEXT NOT NULL,
+        PRIMARY KEY (workspace, identity)
+      ) WITHOUT ROWID;
+      CREATE INDEX identities_by_profile ON identities (workspace, profile_id);
+
+      CREATE TABLE checkpoints (
+        log_partition INTEGER PRIMARY KEY CHECK (log_partition >= 0),
+        log_offset INTEGER NOT NULL CHECK (typeof(log_offset) = 'integer' AND log_offset >= 0)
+      );
+
+      CREATE TABLE dead_letters (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        workspace TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        errors TEXT NOT NULL,
+        payload TEXT NOT NULL
+      );
+      CREATE INDEX dead_letters_by_workspace ON dead_letters (workspace);
+
+      CREATE TABLE workspaces (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        write_key TEXT NOT NULL UNIQUE,
+        admin_key TEXT NOT NULL UNIQUE,
+        identity_secret TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+    `,
+  },
+];
+
+/**
+ * Applies the migrations the database lacks, each in its own transaction, and
+ * returns the schema version. Refuses a database written by a newer Onramp.
+ */
+export function migrate(db: Database, list: readonly Migration[] = migrations): number {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at INTEGER NOT NULL
+  )`);
+  const currentVersion = db.prepare('SELECT coalesce(max(version), 0) FROM schema_version').pluck();
+  const record = db.prepare('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)');
+  const ordered = [...list].sort((a, b) => a.version - b.version);
+  const latest = ordered.at(-1)?.version ?? 0;
+  const found = currentVersion.get() as number;
+  if (found > latest) {
+    throw new Error(`database schema version ${found} is newer than this Onramp's (${latest})`);
+  }
+  for (const migration of ordered) {
+    // Checked again inside the write lock, in case another process migrated meanwhile.
+    db.transaction(() => {
+      if ((currentVersion.get() as number) >= migration.version) return;
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, Date.now());
+    }).immediate();
+  }
+  return currentVersion.get() as number;
+}
