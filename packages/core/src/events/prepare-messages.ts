@@ -5,7 +5,7 @@ import type { DeadLetterReason, FieldError } from './dead-letter-store.js';
 import type { EventType, OnrampEvent } from './event.js';
 import { normalizeEvent } from './normalize-event.js';
 import { checkTrackingPlan, type TrackingPlan } from './tracking-plan.js';
-import { rootField, utf8Length, validateMessage } from './validate-message.js';
+import { messageRootField, utf8Length, validateMessage } from './validate-message.js';
 
 export interface PrepareOptions {
   receivedAt: number;
@@ -73,7 +73,7 @@ export function prepareMessages(
     if (options.measureSize) {
       const sizeError = checkSize(payload, options.settings.maxMessageBytes);
       if (sizeError !== undefined) {
-        const errors = [{ field: path || rootField, message: sizeError.message }];
+        const errors = [{ field: path || messageRootField, message: sizeError.message }];
         result.rejected.push({ index, reason: sizeError.reason, errors, payload });
         continue;
       }

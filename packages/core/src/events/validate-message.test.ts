@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FieldError } from './dead-letter-store.js';
 import {
-  maxDepth,
+  maxMessageDepth,
   parseIsoTimestamp,
   utf8Length,
   validateMessage,
@@ -151,7 +151,7 @@ describe('validateMessage', () => {
     // The message is level 1, properties level 2: properties may hold 30 more objects.
     messageOf({ ...track, properties: nested(31) });
     const [error] = errorsOf({ ...track, properties: nested(32) });
-    assert.equal(error?.field, `properties${'.a'.repeat(maxDepth - 1)}`);
+    assert.equal(error?.field, `properties${'.a'.repeat(maxMessageDepth - 1)}`);
     assert.match(error?.message ?? '', /deeper than 32/);
     errorsOf({ ...track, traits: nested(100_000) }); // returns instead of overflowing the stack
   });
@@ -176,9 +176,12 @@ describe('validateMessage', () => {
   });
 
   it('reports every error of a message, with the batch prefix', () => {
-    const fields = fieldsOf({ type: 'track', userId: 5.5, anonymousId: [], sentAt: 3 }, {
-      path: 'batch[7]',
-    });
+    const fields = fieldsOf(
+      { type: 'track', userId: 5.5, anonymousId: [], sentAt: 3 },
+      {
+        path: 'batch[7]',
+      },
+    );
     assert.deepEqual(fields, ['batch[7].anonymousId', 'batch[7].event', 'batch[7].sentAt']);
   });
 
@@ -197,7 +200,10 @@ describe('parseIsoTimestamp', () => {
     assert.equal(parseIsoTimestamp('2024-05-01T07:30:00.123-0430'), t);
     assert.equal(parseIsoTimestamp('2024-05-01 12:00:00.123z'), t);
     assert.equal(parseIsoTimestamp('2024-05-01T12:00Z'), t - 123);
-    assert.equal(parseIsoTimestamp('0050-01-01T00:00:00Z'), new Date('0050-01-01T00:00:00Z').getTime());
+    assert.equal(
+      parseIsoTimestamp('0050-01-01T00:00:00Z'),
+      new Date('0050-01-01T00:00:00Z').getTime(),
+    );
   });
 
   it('refuses impossible dates and missing timezones', () => {

@@ -12,15 +12,15 @@ import { eventTypes, type EventType } from './event.js';
  * clean message as it goes. Field paths are only built when there is an error.
  */
 
-export const maxIdLength = 256;
-export const maxMessageIdLength = 100;
+const maxIdLength = 256;
+const maxMessageIdLength = 100;
 /** Levels of nesting, the message itself being level 1. */
-export const maxDepth = 32;
-export const maxStringBytes = 64 * 1024;
+export const maxMessageDepth = 32;
+const maxStringBytes = 64 * 1024;
 /** Errors reported per message; the rest are left out so that bad input stays cheap. */
-export const maxErrors = 20;
+const maxErrors = 20;
 /** The field named when the message itself is at fault and the caller gave no path. */
-export const rootField = '(root)';
+export const messageRootField = '(root)';
 
 /** A Segment message that passed validation: known fields only, ids as strings. */
 export interface SegmentMessage {
@@ -44,8 +44,7 @@ export interface SegmentMessage {
 }
 
 export type ValidationResult =
-  | { ok: true; message: SegmentMessage }
-  | { ok: false; errors: FieldError[] };
+  { ok: true; message: SegmentMessage } | { ok: false; errors: FieldError[] };
 
 export interface ValidateOptions {
   /** Prefix of every field path: `batch[3]` for a batch item, '' for a single message. */
@@ -68,7 +67,10 @@ export function appendPath(path: string, key: string | number): string {
 export function validateMessage(input: unknown, options: ValidateOptions): ValidationResult {
   const { path } = options;
   if (!isPlainObject(input)) {
-    return { ok: false, errors: [{ field: path || rootField, message: 'must be a JSON object' }] };
+    return {
+      ok: false,
+      errors: [{ field: path || messageRootField, message: 'must be a JSON object' }],
+    };
   }
   const errors: FieldError[] = [];
   const fail = (key: string, message: string): void => {
@@ -205,7 +207,9 @@ function walkJson(value: unknown, walk: Walk): void {
     case 'object': {
       if (value === null) return;
       // The message is level 1, so a container under `stack.length` keys is at level length + 1.
-      if (walk.stack.length >= maxDepth) return walkFail(walk, `nests deeper than ${maxDepth} levels`);
+      if (walk.stack.length >= maxMessageDepth) {
+        return walkFail(walk, `nests deeper than ${maxMessageDepth} levels`);
+      }
       const { stack } = walk;
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length && walk.errors.length < maxErrors; i++) {

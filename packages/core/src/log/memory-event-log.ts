@@ -80,11 +80,11 @@ export function createMemoryEventLog(options: MemoryEventLogOptions): EventLog {
     partitions,
     async append(inputs) {
       assertOpen();
-      // Copy everything first, so an input that can't be copied appends nothing.
-      const copies = inputs.map((input) => ({
-        workspaceId: input.workspaceId,
-        event: structuredClone(input.event),
-      }));
+      // Check and copy everything first, so a bad input appends nothing.
+      const copies = inputs.map((input) => {
+        assertAppendable(input);
+        return { workspaceId: input.workspaceId, event: structuredClone(input.event) };
+      });
       const now = clock.now();
       forgetExpired(now);
       const results = copies.map((input) => appendOne(input, now));
@@ -116,6 +116,19 @@ export function createMemoryEventLog(options: MemoryEventLogOptions): EventLog {
       listeners.clear();
     },
   };
+}
+
+/** The checks every EventLog makes: an event without these can't be de-duplicated or partitioned. */
+function assertAppendable({ workspaceId, event }: AppendInput): void {
+  if (typeof workspaceId !== 'string' || workspaceId === '') {
+    throw new TypeError('append: workspaceId must be a non-empty string');
+  }
+  if (typeof event.messageId !== 'string' || event.messageId === '') {
+    throw new TypeError('append: event.messageId must be a non-empty string');
+  }
+  if (event.userId === undefined && event.anonymousId === undefined) {
+    throw new TypeError('append: event needs a userId or an anonymousId');
+  }
 }
 
 function copyEntry(entry: LogEntry): LogEntry {

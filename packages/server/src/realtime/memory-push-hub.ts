@@ -12,6 +12,11 @@ export interface MemoryPushHubOptions {
   clock?: Clock;
   /** When given, `pushConnections` is kept equal to connectionCount(). */
   metrics?: Pick<EngineMetrics, 'pushConnections'>;
+  /**
+   * Called when a listener throws; the other listeners still get the message and
+   * publish() never throws (it runs inside the processor). Default: a process warning.
+   */
+  onListenerError?: (error: unknown) => void;
 }
 
 type Listener = (message: PushMessage) => void;
@@ -40,6 +45,9 @@ export function createMemoryPushHub(options: MemoryPushHubOptions = {}): PushHub
   const maxUsersWithHistory = Math.max(0, options.maxUsersWithHistory ?? 10_000);
   const idleTtlMs = options.idleTtlMs ?? 5 * 60_000;
   const clock = options.clock ?? { now: () => Date.now() };
+  const onListenerError =
+    options.onListenerError ??
+    ((error: unknown) => process.emitWarning(`push listener failed: ${String(error)}`));
   /** Users with at least one listener. */
   const active = new Map<string, Channel>();
   /** Users whose last listener left, oldest departure first (Map keeps insertion order). */
@@ -83,16 +91,13 @@ export function createMemoryPushHub(options: MemoryPushHubOptions = {}): PushHub
         }
         channel.lastId = message.id;
       }
-      let failure: unknown;
       for (const listener of [...channel.listeners]) {
         try {
           listener(message);
         } catch (error) {
-          failure ??= error;
+          onListenerError(error);
         }
       }
-      // Every listener got the message; the first failure goes to the publisher to log.
-      if (failure !== undefined) throw failure;
     },
 
     subscribe(workspaceId, userId, listener) {

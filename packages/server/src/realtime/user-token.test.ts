@@ -14,7 +14,10 @@ test('a token is the hex HMAC-SHA256 of the userId, as an app backend computes i
 test('verifies the token of the same user and secret', () => {
   assert.equal(verifyUserToken('user-1', signUserToken('user-1', secret), secret), true);
   assert.equal(verifyUserToken('üser ✓', signUserToken('üser ✓', secret), secret), true);
-  assert.equal(verifyUserToken('user-1', signUserToken('user-1', secret).toUpperCase(), secret), true);
+  assert.equal(
+    verifyUserToken('user-1', signUserToken('user-1', secret).toUpperCase(), secret),
+    true,
+  );
 });
 
 test("refuses another user's token, another secret's token and malformed tokens", () => {

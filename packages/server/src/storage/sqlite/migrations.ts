@@ -16,11 +16,14 @@ export const migrations: readonly Migration[] = [
     name: 'event log, profiles, dead letters, workspaces',
     sql: `
       -- Offsets are the rowid: they increase within a partition but are not dense.
+      -- identity_key is a 53-bit hash of (workspace, identity): an 8-byte index
+      -- key instead of two strings; readers confirm workspace and identity.
       CREATE TABLE events (
         log_offset INTEGER PRIMARY KEY,
         log_partition INTEGER NOT NULL,
         workspace TEXT NOT NULL,
         identity TEXT NOT NULL,
+        identity_key INTEGER NOT NULL,
         message_id TEXT NOT NULL,
         received_at INTEGER NOT NULL,
         event TEXT NOT NULL
@@ -28,15 +31,18 @@ export const migrations: readonly Migration[] = [
       -- Every index ends with the rowid, so these serve (partition, offset) and
       -- (workspace, identity, offset) lookups in offset order.
       CREATE INDEX events_by_partition ON events (log_partition);
-      CREATE INDEX events_by_identity ON events (workspace, identity);
+      CREATE INDEX events_by_identity ON events (identity_key);
 
-      -- (workspace, message_id) appended within the de-duplication window.
-      -- A rowid table: rowids follow insertion, so pruning walks from the oldest.
-      CREATE TABLE event_dedup (
-        workspace TEXT NOT NULL,
-        message_id TEXT NOT NULL,
-        seen_at INTEGER NOT NULL,
-        UNIQUE (workspace, message_id)
+      -- De-duplication keys of two generations (see sqlite-event-dedup.ts).
+      CREATE TABLE event_dedup_0 (
+        key INTEGER PRIMARY KEY,
+        check_hash INTEGER NOT NULL,
+        seen_at INTEGER NOT NULL
+      );
+      CREATE TABLE event_dedup_1 (
+        key INTEGER PRIMARY KEY,
+        check_hash INTEGER NOT NULL,
+        seen_at INTEGER NOT NULL
       );
 
       CREATE TABLE log_settings (

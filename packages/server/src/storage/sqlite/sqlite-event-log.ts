@@ -9,6 +9,8 @@ import type {
   OnrampEvent,
 } from '@onramp/core';
 import type { Database } from './database.js';
+import { hash53 } from './hash53.js';
+import { createEventDedup } from './sqlite-event-dedup.js';
 
 export interface SqliteEventLogOptions {
   db: Database;
@@ -38,6 +40,8 @@ interface Row {
   workspaceId: string;
   messageId: string;
   identity: IdentityKey;
+  /** hash53 of workspace and identity: the key of the identity index. */
+  identityKey: number;
   partition: number;
   receivedAt: number;
   json: string;
@@ -61,14 +65,9 @@ const duplicate: AppendResult = Object.freeze({ status: 'duplicate' });
  * transaction, then each call's promise resolves. A failed transaction rejects
  * exactly the calls it held.
  *
- * De-duplication: the event_dedup table has a unique key on (workspace,
- * message_id) and is written in the same transaction as the events, so it
- * survives restarts and sees earlier events of the same call and group. One
- * upsert per event is both the check and the write: it inserts a new key,
- * refreshes a key older than the window, and changes nothing (0 changes) for a
- * key inside the window, which is then a duplicate. No read-before-write, no
- * in-memory copy of the window, nothing to load at start-up. Expired keys are
- * pruned from the oldest rowid on, a bounded number per transaction.
+ * De-duplication: hashed (workspace, messageId) keys written in the same
+ * transaction as the events, so they survive restarts and see earlier events of
+ * the same call and group; pruned by generations (see sqlite-event-dedup.ts).
  */
 export function createSqliteEventLog(options: SqliteEventLogOptions): SqliteEventLog {
   const { db, partitions, dedupWindowMs, clock } = options;
@@ -76,12 +75,12 @@ export function createSqliteEventLog(options: SqliteEventLogOptions): SqliteEven
   const reportError = options.reportError ?? ((error: unknown) => console.error(error));
   assertPartitions(db, partitions);
   const sql = prepareStatements(db);
+  const dedup = createEventDedup(db, dedupWindowMs);
   const stats: EventLogStats = { transactions: 0, appended: 0, duplicates: 0 };
   const listeners = new Set<() => void>();
   let queue: PendingAppend[] = [];
   let scheduled = false;
   let closed = false;
-  let nextPruneAt = 0;
 
   function schedule(): void {
     if (scheduled) return;
@@ -105,15 +104,12 @@ export function createSqliteEventLog(options: SqliteEventLogOptions): SqliteEven
   }
 
   const writeBatch = db.transaction((batch: PendingAppend[]): AppendResult[][] => {
-    const now = clock.now();
-    const cutoff = now - dedupWindowMs;
-    let events = 0;
-    const results = batch.map(({ rows }) => {
-      events += rows.length;
+    dedup.begin(clock.now());
+    return batch.map(({ rows }) => {
       const out: AppendResult[] = new Array(rows.length);
       for (let i = 0; i < rows.length; i++) {
         const row = rows[i] as Row;
-        if (sql.markSeen.run(row.workspaceId, row.messageId, now, cutoff).changes === 0) {
+        if (dedup.isDuplicate(row.workspaceId, row.messageId)) {
           out[i] = duplicate;
           continue;
         }
@@ -121,6 +117,7 @@ export function createSqliteEventLog(options: SqliteEventLogOptions): SqliteEven
           row.partition,
           row.workspaceId,
           row.identity,
+          row.identityKey,
           row.messageId,
           row.receivedAt,
           row.json,
@@ -129,16 +126,7 @@ export function createSqliteEventLog(options: SqliteEventLogOptions): SqliteEven
       }
       return out;
     });
-    pruneSeen(now, 2 * events + 1000);
-    return results;
   });
-
-  function pruneSeen(now: number, budget: number): void {
-    if (now < nextPruneAt) return;
-    if (sql.pruneSeen.run(budget, now - dedupWindowMs).changes >= budget) return;
-    const oldest = sql.oldestSeen.get() as number | undefined;
-    nextPruneAt = (oldest ?? now) + dedupWindowMs;
-  }
 
   function flush(): void {
     scheduled = false;
@@ -149,6 +137,7 @@ export function createSqliteEventLog(options: SqliteEventLogOptions): SqliteEven
     try {
       results = writeBatch.immediate(batch);
     } catch (error) {
+      dedup.rollback();
       for (const pending of batch) pending.reject(error);
       return;
     }
@@ -210,7 +199,8 @@ export function createSqliteEventLog(options: SqliteEventLogOptions): SqliteEven
       // list would make SQLite sort every event of the profile first.
       const found: LogEntry[] = [];
       for (const identity of new Set(identities)) {
-        const rows = sql.byIdentity.all(workspaceId, identity, before, limit) as unknown[][];
+        const key = hash53(`${workspaceId}\u0000${identity}`);
+        const rows = sql.byIdentity.all(key, workspaceId, identity, before, limit) as unknown[][];
         for (const row of rows) found.push(toEntry(row));
       }
       if (identities.length > 1) found.sort((a, b) => b.offset - a.offset);
@@ -246,6 +236,7 @@ function toRow({ workspaceId, event }: AppendInput, partitions: number): Row {
     workspaceId,
     messageId: event.messageId,
     identity,
+    identityKey: hash53(`${workspaceId}\u0000${identity}`),
     partition: partitionOf(identity, partitions),
     receivedAt: event.receivedAt,
     json: JSON.stringify(event),
@@ -283,22 +274,10 @@ function assertPartitions(db: Database, partitions: number): void {
 function prepareStatements(db: Database) {
   const columns = 'log_offset, log_partition, workspace, identity, event';
   return {
-    markSeen: db.prepare(
-      `INSERT INTO event_dedup (workspace, message_id, seen_at) VALUES (?, ?, ?)
-       ON CONFLICT (workspace, message_id) DO UPDATE SET seen_at = excluded.seen_at
-       WHERE event_dedup.seen_at <= ?`,
-    ),
     insert: db.prepare(
-      `INSERT INTO events (log_partition, workspace, identity, message_id, received_at, event)
-       VALUES (?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO events (log_partition, workspace, identity, identity_key, message_id,
+         received_at, event) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ),
-    // Looks at the oldest `budget` keys only, so a prune never scans the table.
-    pruneSeen: db.prepare(
-      `DELETE FROM event_dedup WHERE rowid IN (
-         SELECT rowid FROM (SELECT rowid, seen_at FROM event_dedup ORDER BY rowid LIMIT ?)
-         WHERE seen_at <= ?)`,
-    ),
-    oldestSeen: db.prepare('SELECT seen_at FROM event_dedup ORDER BY rowid LIMIT 1').pluck(),
     read: db
       .prepare(
         `SELECT ${columns} FROM events WHERE log_partition = ? AND log_offset > ?
@@ -312,7 +291,8 @@ function prepareStatements(db: Database) {
       .pluck(),
     byIdentity: db
       .prepare(
-        `SELECT ${columns} FROM events WHERE workspace = ? AND identity = ? AND log_offset < ?
+        `SELECT ${columns} FROM events
+         WHERE identity_key = ? AND workspace = ? AND identity = ? AND log_offset < ?
          ORDER BY log_offset DESC LIMIT ?`,
       )
       .raw(),

@@ -1,0 +1,49 @@
+/**
+ * Engagement score: min(max, Σ weight(event name) × count of that event in the
+ * engagement window), rounded to 2 decimals. Negative weights may lower it below 0.
+ * The window must be one of the plan's: compileProfilePlan adds it to the
+ * configured windows when it is not among them, so its counts are kept too.
+ */
+import type { EngagementSettings } from '../settings/workspace-settings.js';
+import { parseDuration } from '../time/duration.js';
+import type { ProfileState } from './profile.js';
+import { countInWindow, type WindowPlan } from './windows.js';
+
+export interface EngagementPlan {
+  /** Index of the engagement window in the window plan. */
+  readonly windowIndex: number;
+  /** [event name, weight], zero weights left out. */
+  readonly weights: readonly (readonly [string, number])[];
+  readonly max: number;
+}
+
+/** Compiles the settings against a window plan; throws (config time) if the window is not in it. */
+export function compileEngagement(settings: EngagementSettings, plan: WindowPlan): EngagementPlan {
+  const ms = parseDuration(settings.window);
+  const windowIndex = plan.windows.findIndex((w) => w.ms === ms);
+  if (windowIndex < 0) {
+    throw new RangeError(`engagement window "${settings.window}" is not among the profile windows`);
+  }
+  const weights = Object.entries(settings.weights)
+    .filter(([, weight]) => weight !== 0 && Number.isFinite(weight))
+    .map(([name, weight]) => Object.freeze([name, weight] as const));
+  return Object.freeze({ windowIndex, weights: Object.freeze(weights), max: settings.max });
+}
+
+/** Work is one counter read per weighted event name, independent of the profile's size. */
+export function engagementScore(
+  state: Pick<ProfileState, 'events'>,
+  engagement: EngagementPlan,
+  windows: WindowPlan,
+  now: number,
+): number {
+  let score = 0;
+  for (const [name, weight] of engagement.weights) {
+    // Own properties only: a weight named "toString" must not read Object.prototype.
+    if (!Object.hasOwn(state.events, name)) continue;
+    const stats = state.events[name];
+    if (stats === undefined) continue;
+    score += weight * countInWindow(stats.buckets, windows, engagement.windowIndex, now);
+  }
+  return Math.round(Math.min(engagement.max, score) * 100) / 100;
+}

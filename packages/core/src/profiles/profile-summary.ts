@@ -1,0 +1,124 @@
+/**
+ * The public JSON view of a profile (admin API, decide context): times as ISO
+ * 8601 strings, window counts keyed by the window's label ("1h", "24h", …, plus
+ * the engagement window when it is not a configured one). Built on read, never
+ * on the hot path; it shares no mutable object with the state.
+ */
+import { isUnsafeKey, type JsonObject } from '../json/json.js';
+import type { ProfilePlan } from './apply-event.js';
+import { engagementScore } from './engagement.js';
+import type { ProfileState, TouchContext } from './profile.js';
+import { summarizeSessions, type SessionSummary } from './sessions.js';
+import { countInWindows } from './windows.js';
+
+export type TouchSummary = Omit<TouchContext, 'at'> & { at: string };
+
+export interface EventSummary {
+  firstSeen: string;
+  lastSeen: string;
+  total: number;
+  windows: Record<string, number>;
+}
+
+export interface ProfileSummary {
+  profileId: string;
+  userId: string | null;
+  anonymousIds: string[];
+  version: number;
+  firstSeen: string;
+  lastSeen: string;
+  traits: JsonObject;
+  groups: Record<string, JsonObject>;
+  consent: { categories: Record<string, boolean>; updatedAt: string } | null;
+  firstTouch: TouchSummary | null;
+  lastTouch: TouchSummary | null;
+  sessions: SessionSummary;
+  metrics: {
+    eventCount: number;
+    untrackedEvents: number;
+    engagementScore: number;
+    events: Record<string, EventSummary>;
+  };
+}
+
+export function summarizeProfile(
+  state: ProfileState,
+  plan: ProfilePlan,
+  now: number,
+): ProfileSummary {
+  return {
+    profileId: state.id,
+    userId: state.userId ?? null,
+    anonymousIds: [...state.anonymousIds],
+    version: state.version,
+    firstSeen: iso(state.firstSeen),
+    lastSeen: iso(state.lastSeen),
+    traits: copyRecord(state.traits, structuredClone),
+    groups: copyRecord(state.groups, (traits) => copyRecord(traits, structuredClone)),
+    consent:
+      state.consent === undefined
+        ? null
+        : {
+            categories: copyRecord(state.consent.categories, (granted) => granted),
+            updatedAt: iso(state.consent.updatedAt),
+          },
+    firstTouch: summarizeTouch(state.firstTouch),
+    lastTouch: summarizeTouch(state.lastTouch),
+    sessions: summarizeSessions(state.sessions, now, plan.sessionTimeoutMs),
+    metrics: {
+      eventCount: state.eventCount,
+      untrackedEvents: state.untrackedEvents,
+      engagementScore: engagementScore(state, plan.engagement, plan.windows, now),
+      events: copyRecord(state.events, (stats) => {
+        const counts = countInWindows(stats.buckets, plan.windows, now);
+        const windows: Record<string, number> = {};
+        plan.windows.windows.forEach((w, i) => (windows[w.label] = counts[i] as number));
+        return {
+          firstSeen: iso(stats.first),
+          lastSeen: iso(stats.last),
+          total: stats.total,
+          windows,
+        };
+      }),
+    },
+  };
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** Present fields only (state touches keep absent ones as undefined); nested utm copied. */
+function summarizeTouch(touch: TouchContext | undefined): TouchSummary | null {
+  if (touch === undefined) return null;
+  const summary: TouchSummary = { at: iso(touch.at) };
+  for (const key of touchFields) {
+    const value = touch[key];
+    if (value !== undefined) summary[key] = value;
+  }
+  if (touch.utm !== undefined)
+    summary.utm = JSON.parse(JSON.stringify(touch.utm)) as TouchSummary['utm'];
+  return summary;
+}
+
+const touchFields = [
+  'referrer',
+  'signupSource',
+  'page',
+  'device',
+  'os',
+  'browser',
+  'locale',
+  'timezone',
+] as const;
+
+/** Own, safe keys only: a state loaded from JSON may hold a "__proto__" own key. */
+function copyRecord<T, U>(record: Record<string, T>, map: (value: T) => U): Record<string, U> {
+  const copy: Record<string, U> = {};
+  for (const key in record) {
+    const value = record[key];
+    if (Object.hasOwn(record, key) && !isUnsafeKey(key) && value !== undefined)
+      copy[key] = map(value);
+  }
+  return copy;
+}

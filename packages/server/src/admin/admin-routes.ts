@@ -1,0 +1,261 @@
+import type { FastifyInstance, FastifyRequest, FastifySchemaValidationError } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import type { FieldError } from '@onramp/core';
+import type { Engine, ProfileLookup, WorkspaceRuntime } from '../engine/engine.js';
+import { OnrampError } from '../http/errors.js';
+
+const ProfileKind = Type.Unsafe<'user' | 'anonymous' | 'profile'>({
+  type: 'string',
+  enum: ['user', 'anonymous', 'profile'],
+  description: 'How `id` names the profile: a userId, an anonymousId, or the internal profile id.',
+});
+const ProfileParams = Type.Object({ kind: ProfileKind, id: Type.String({ minLength: 1 }) });
+type ProfileParams = Static<typeof ProfileParams>;
+
+const PageQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+    before: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'The `nextBefore` of the previous page.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+type PageQuery = Static<typeof PageQuery>;
+const NoQuery = Type.Object({}, { additionalProperties: false });
+
+const ErrorReply = Type.Object({
+  success: Type.Literal(false),
+  code: Type.String(),
+  message: Type.String(),
+  errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+});
+/** Loose on purpose: the summary grows with the domain, and the serializer must not drop fields. */
+const ProfileSummary = Type.Object(
+  {
+    profileId: Type.Optional(Type.String()),
+    userId: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    version: Type.Optional(Type.Integer()),
+  },
+  { additionalProperties: true, description: 'See ProfileSummary in @onramp/core.' },
+);
+const EventsPage = Type.Object({
+  events: Type.Array(
+    Type.Object({
+      offset: Type.Integer(),
+      event: Type.Object(
+        {},
+        { additionalProperties: true, description: 'The stored event; times in ISO 8601.' },
+      ),
+    }),
+  ),
+  nextBefore: Type.Optional(Type.Integer()),
+});
+const DeadLettersPage = Type.Object({
+  deadLetters: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      receivedAt: Type.String({ format: 'date-time' }),
+      reason: Type.String({ description: 'invalid | tracking_plan | too_large' }),
+      errors: Type.Array(Type.Object({ field: Type.String(), message: Type.String() })),
+      payload: Type.Unknown({ description: 'The message as received (truncated when huge).' }),
+    }),
+  ),
+  nextBefore: Type.Optional(Type.Integer()),
+});
+const WorkspaceInfo = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  writeKey: Type.String(),
+});
+
+const errorResponses = { 400: ErrorReply, 401: ErrorReply, 404: ErrorReply };
+const common = { tags: ['admin'], security: [{ adminKey: [] }] };
+
+/**
+ * The admin API under /admin/v1, authenticated by the workspace's admin key
+ * (`Authorization: Bearer <key>`, or Basic with the key as username). Every
+ * route reads the workspace of the key, and only it.
+ */
+export async function registerAdminRoutes(app: FastifyInstance, engine: Engine): Promise<void> {
+  await app.register(
+    async (admin) => {
+      const workspaces = new WeakMap<FastifyRequest, WorkspaceRuntime>();
+      const workspaceOf = (request: FastifyRequest): WorkspaceRuntime => {
+        const runtime = workspaces.get(request);
+        if (runtime === undefined) throw new OnrampError('ONR_UNAUTHORIZED', 'Missing admin key.');
+        return runtime;
+      };
+      admin.setSchemaErrorFormatter(toValidationError);
+      // Before validation: a caller without a key learns nothing, not even the schema.
+      admin.addHook('onRequest', async (request, reply) => {
+        const runtime = authenticate(engine, request.headers.authorization);
+        if (runtime === undefined) {
+          void reply.header('www-authenticate', 'Bearer realm="onramp-admin"');
+          const missing = request.headers.authorization === undefined;
+          throw new OnrampError(
+            'ONR_UNAUTHORIZED',
+            missing
+              ? 'Missing admin key: send Authorization: Bearer <admin key>.'
+              : 'Unknown admin key.',
+          );
+        }
+        workspaces.set(request, runtime);
+      });
+
+      admin.get(
+        '/workspace',
+        {
+          schema: {
+            ...common,
+            summary: 'The workspace of the admin key (never its secrets)',
+            querystring: NoQuery,
+            response: { 200: WorkspaceInfo, ...errorResponses },
+          },
+        },
+        async (request) => {
+          const { id, name, writeKey } = workspaceOf(request).workspace;
+          return { id, name, writeKey };
+        },
+      );
+
+      admin.get<{ Params: ProfileParams }>(
+        '/profiles/:kind/:id',
+        {
+          schema: {
+            ...common,
+            summary: 'A profile summary: identity, traits, metrics, consent',
+            params: ProfileParams,
+            querystring: NoQuery,
+            response: { 200: ProfileSummary, ...errorResponses },
+          },
+        },
+        async (request) => {
+          const profile = await engine.getProfile(
+            workspaceOf(request).workspace.id,
+            lookupOf(request.params),
+          );
+          if (profile === undefined) throw profileNotFound(request.params);
+          return profile;
+        },
+      );
+
+      admin.get<{ Params: ProfileParams; Querystring: PageQuery }>(
+        '/profiles/:kind/:id/events',
+        {
+          schema: {
+            ...common,
+            summary: "A profile's events, newest first, paged by log offset",
+            params: ProfileParams,
+            querystring: PageQuery,
+            response: { 200: EventsPage, ...errorResponses },
+          },
+        },
+        async (request) => {
+          const { limit, before } = request.query;
+          const page = await engine.listProfileEvents(
+            workspaceOf(request).workspace.id,
+            lookupOf(request.params),
+            before === undefined ? { limit } : { limit, before },
+          );
+          if (page === undefined) throw profileNotFound(request.params);
+          return page;
+        },
+      );
+
+      admin.get<{ Querystring: PageQuery }>(
+        '/dead-letters',
+        {
+          schema: {
+            ...common,
+            summary: 'Refused messages, newest first, with the fields at fault',
+            querystring: PageQuery,
+            response: { 200: DeadLettersPage, ...errorResponses },
+          },
+        },
+        async (request) => {
+          const { limit, before } = request.query;
+          // One more than asked tells whether there is a next page.
+          const letters = await engine.listDeadLetters(workspaceOf(request).workspace.id, {
+            limit: limit + 1,
+            ...(before === undefined ? {} : { before }),
+          });
+          const page = letters.slice(0, limit);
+          const last = page[page.length - 1];
+          return {
+            deadLetters: page.map(({ id, receivedAt, reason, errors, payload }) => ({
+              id,
+              receivedAt: new Date(receivedAt).toISOString(),
+              reason,
+              errors,
+              payload,
+            })),
+            ...(letters.length > limit && last !== undefined ? { nextBefore: last.id } : {}),
+          };
+        },
+      );
+    },
+    { prefix: '/admin/v1' },
+  );
+}
+
+/** The workspace of `Authorization: Bearer <admin key>` or `Basic base64(<admin key>:)`. */
+function authenticate(
+  engine: Engine,
+  authorization: string | undefined,
+): WorkspaceRuntime | undefined {
+  if (authorization === undefined) return undefined;
+  const bearer = /^bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+  if (bearer !== undefined) return engine.workspaceByAdminKey(bearer);
+  const basic = /^basic\s+(\S+)\s*$/i.exec(authorization)?.[1];
+  if (basic === undefined) return undefined;
+  const username = Buffer.from(basic, 'base64').toString('utf8').split(':')[0];
+  return username === undefined || username === ''
+    ? undefined
+    : engine.workspaceByAdminKey(username);
+}
+
+function lookupOf({ kind, id }: ProfileParams): ProfileLookup {
+  switch (kind) {
+    case 'user':
+      return { userId: id };
+    case 'anonymous':
+      return { anonymousId: id };
+    case 'profile':
+      return { profileId: id };
+  }
+}
+
+function profileNotFound({ kind, id }: ProfileParams): OnrampError {
+  return new OnrampError('ONR_NOT_FOUND', `No profile with ${kind} id ${JSON.stringify(id)}.`);
+}
+
+/** Ajv issues as field errors that name the field, unknown query fields included. */
+function toValidationError(issues: FastifySchemaValidationError[], context: string): OnrampError {
+  const errors: FieldError[] = issues.map((issue) => {
+    const path = [context, ...issue.instancePath.split('/').filter((part) => part !== '')];
+    const { params } = issue;
+    if (issue.keyword === 'required' && typeof params.missingProperty === 'string') {
+      return { field: [...path, params.missingProperty].join('.'), message: 'is required' };
+    }
+    if (issue.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') {
+      return {
+        field: [...path, params.additionalProperty].join('.'),
+        message: 'is not a known field',
+      };
+    }
+    if (issue.keyword === 'enum' && Array.isArray(params.allowedValues)) {
+      return {
+        field: path.join('.'),
+        message: `must be one of ${params.allowedValues.join(', ')}`,
+      };
+    }
+    return { field: path.join('.'), message: issue.message ?? 'is invalid' };
+  });
+  const first = errors[0];
+  return new OnrampError(
+    'ONR_VALIDATION',
+    first === undefined ? `Invalid ${context}.` : `${first.field} ${first.message}`,
+    errors,
+  );
+}

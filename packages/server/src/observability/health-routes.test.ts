@@ -1,0 +1,57 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer, type TestServer } from '../testing/test-server.js';
+
+let server: TestServer;
+
+before(async () => {
+  server = await startTestServer();
+});
+after(async () => {
+  await server.close();
+});
+
+test('GET /healthz is 200 while the process serves', async () => {
+  const response = await fetch(`${server.url}/healthz`);
+  assert.equal(response.status, 200);
+  assert.deepEqual(await response.json(), { status: 'ok' });
+});
+
+test('GET /readyz is 200 once the engine has caught up', async () => {
+  const response = await fetch(`${server.url}/readyz`);
+  assert.equal(response.status, 200);
+  assert.deepEqual(await response.json(), { status: 'ready' });
+});
+
+test('GET /metrics serves Prometheus text with the ingest counters', async () => {
+  const ingest = await fetch(`${server.url}/v1/track`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Basic ${Buffer.from(`${server.workspace.writeKey}:`).toString('base64')}`,
+    },
+    body: JSON.stringify({ userId: 'u-1', event: 'Signed Up' }),
+  });
+  assert.equal(ingest.status, 200);
+
+  const response = await fetch(`${server.url}/metrics`);
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get('content-type'), server.engine.metrics.registry.contentType);
+  const text = await response.text();
+  assert.match(text, /^# HELP onramp_ingest_events_total /m);
+  assert.match(text, /^onramp_ingest_events_total\{outcome="accepted"\} [1-9]/m);
+  assert.match(text, /^onramp_push_connections /m);
+});
+
+test('GET /readyz is 503 ONR_NOT_READY while the engine stops', async () => {
+  const stopping = await startTestServer();
+  try {
+    await stopping.engine.stop();
+    const response = await fetch(`${stopping.url}/readyz`);
+    assert.equal(response.status, 503);
+    assert.equal(((await response.json()) as { code: string }).code, 'ONR_NOT_READY');
+    assert.equal((await fetch(`${stopping.url}/healthz`)).status, 200, 'alive, though not ready');
+  } finally {
+    await stopping.close();
+  }
+});

@@ -1,0 +1,162 @@
+/** One dispatched server-sent event. `id` is the stream's last event id when it was dispatched. */
+export interface SseEvent {
+  id: string;
+  event: string;
+  data: string;
+}
+
+export interface SseStream {
+  status: number;
+  headers: Headers;
+  /** The last `retry:` value received, in ms. */
+  readonly retry: number | undefined;
+  /** Comment lines received so far (heartbeats), without the leading colon. */
+  readonly comments: readonly string[];
+  /** The next event; rejects with code SSE_TIMEOUT after timeoutMs, or SSE_CLOSED when the stream ended. */
+  next(timeoutMs?: number): Promise<SseEvent>;
+  /** Resolves once the server ended the stream. */
+  readonly ended: Promise<void>;
+  close(): void;
+}
+
+export class SseClientError extends Error {
+  constructor(
+    readonly code: 'SSE_TIMEOUT' | 'SSE_CLOSED',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SseClientError';
+  }
+}
+
+/**
+ * A minimal EventSource over fetch, for tests and benchmarks: no reconnection,
+ * any headers. Resolves when the response headers arrive, whatever the status
+ * (a non-2xx body is not parsed: check `status`).
+ */
+export async function openSseStream(
+  url: string,
+  options: { headers?: Record<string, string> } = {},
+): Promise<SseStream> {
+  const abort = new AbortController();
+  const response = await fetch(url, {
+    headers: { Accept: 'text/event-stream', ...options.headers },
+    signal: abort.signal,
+  });
+  const queue: SseEvent[] = [];
+  const waiters: { resolve: (event: SseEvent) => void; reject: (error: Error) => void }[] = [];
+  const comments: string[] = [];
+  let retry: number | undefined;
+  let closed = false;
+  const parser = createSseParser({
+    onEvent(event) {
+      const waiter = waiters.shift();
+      if (waiter === undefined) queue.push(event);
+      else waiter.resolve(event);
+    },
+    onComment: (comment) => comments.push(comment),
+    onRetry: (ms) => (retry = ms),
+  });
+
+  const finish = (): void => {
+    closed = true;
+    for (const waiter of waiters.splice(0)) {
+      waiter.reject(new SseClientError('SSE_CLOSED', 'the stream ended'));
+    }
+  };
+  const ended = (async () => {
+    if (!response.ok || response.body === null) {
+      await response.body?.cancel().catch(() => {});
+      return;
+    }
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of response.body) parser.push(decoder.decode(chunk, { stream: true }));
+    } catch {
+      // Aborted by close(), or the connection dropped: both end the stream.
+    }
+  })().finally(finish);
+
+  return {
+    status: response.status,
+    headers: response.headers,
+    get retry() {
+      return retry;
+    },
+    comments,
+    ended,
+    next(timeoutMs = 2000) {
+      const queued = queue.shift();
+      if (queued !== undefined) return Promise.resolve(queued);
+      if (closed) return Promise.reject(new SseClientError('SSE_CLOSED', 'the stream ended'));
+      return new Promise<SseEvent>((resolve, reject) => {
+        const waiter = {
+          resolve: (event: SseEvent) => {
+            clearTimeout(timer);
+            resolve(event);
+          },
+          reject: (error: Error) => {
+            clearTimeout(timer);
+            reject(error);
+          },
+        };
+        const timer = setTimeout(() => {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          reject(new SseClientError('SSE_TIMEOUT', `no event within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiters.push(waiter);
+      });
+    },
+    close() {
+      abort.abort();
+    },
+  };
+}
+
+/** The text/event-stream parser of the HTML spec (§9.2.6), fed with decoded text. */
+export function createSseParser(handlers: {
+  onEvent: (event: SseEvent) => void;
+  onComment?: (comment: string) => void;
+  onRetry?: (ms: number) => void;
+}): { push(text: string): void } {
+  let buffer = '';
+  let data: string[] = [];
+  let eventType = '';
+  let lastEventId = '';
+
+  function line(text: string): void {
+    if (text === '') {
+      if (data.length > 0)
+        handlers.onEvent({ id: lastEventId, event: eventType || 'message', data: data.join('\n') });
+      data = [];
+      eventType = '';
+      return;
+    }
+    if (text.startsWith(':')) {
+      handlers.onComment?.(text.slice(1).trimStart());
+      return;
+    }
+    const colon = text.indexOf(':');
+    const field = colon === -1 ? text : text.slice(0, colon);
+    let value = colon === -1 ? '' : text.slice(colon + 1);
+    if (value.startsWith(' ')) value = value.slice(1);
+    if (field === 'data') data.push(value);
+    else if (field === 'event') eventType = value;
+    else if (field === 'id' && !value.includes('\0')) lastEventId = value;
+    else if (field === 'retry' && /^\d+$/.test(value)) handlers.onRetry?.(Number(value));
+  }
+
+  return {
+    push(text) {
+      buffer += text;
+      // A trailing \r may be the first half of \r\n: keep it for the next chunk.
+      const pattern = /\r\n|\r(?!$)|\n/g;
+      let start = 0;
+      for (let match = pattern.exec(buffer); match !== null; match = pattern.exec(buffer)) {
+        line(buffer.slice(start, match.index));
+        start = match.index + match[0].length;
+      }
+      buffer = buffer.slice(start);
+    },
+  };
+}
