@@ -45,7 +45,9 @@ function userToken(userId: string, secret: string): string {
 
 interface UserStream {
   request: ClientRequest;
-  /** Total of the measured event in the latest push. */
+  /** Total of the measured event when the measurement started (0 on a fresh engine). */
+  base: number;
+  /** Total of the measured event in the latest push, minus base. */
   seen: number;
   primed: boolean;
 }
@@ -77,7 +79,7 @@ export async function measurePushLatency(options: PushLatencyOptions): Promise<P
   try {
     const failed = opened.find((result) => result.status === 'rejected');
     if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
-    await send(primeEvent, 0);
+    await send(primeEvent, Date.now());
     await waitFor(() => streams.every((s) => s.primed), 15_000, 'a first push for every user');
 
     loopDelay.enable();
@@ -125,14 +127,19 @@ export async function measurePushLatency(options: PushLatencyOptions): Promise<P
           headers: { accept: 'text/event-stream' },
           agent: false,
         }),
+        base: 0,
         seen: 0,
         primed: false,
       };
       let arrived = 0;
       const parser = createSseParser({
         onEvent: ({ data }) => {
-          if (!stream.primed) stream.primed = totalOf(data, primeEvent) > 0;
-          const total = totalOf(data, measuredEvent);
+          if (!stream.primed) {
+            stream.primed = totalOf(data, primeEvent) > 0;
+            stream.base = totalOf(data, measuredEvent);
+            return;
+          }
+          const total = totalOf(data, measuredEvent) - stream.base;
           for (let k = stream.seen; k < total && k < totalBatches; k++) {
             if (k >= warmupBatches) samples.push(arrived - (sentAt[k] as number));
           }
@@ -140,6 +147,7 @@ export async function measurePushLatency(options: PushLatencyOptions): Promise<P
         },
       });
       stream.request.once('error', reject);
+      stream.request.once('socket', (socket) => socket.setNoDelay(true));
       stream.request.once('response', (response: IncomingMessage) => {
         if (response.statusCode !== 200) {
           stream.request.destroy();
@@ -191,6 +199,7 @@ export async function measurePushLatency(options: PushLatencyOptions): Promise<P
           response.once('error', resolve);
         },
       );
+      post.once('socket', (socket) => socket.setNoDelay(true));
       post.once('error', () => {
         failedBatches++;
         resolve();

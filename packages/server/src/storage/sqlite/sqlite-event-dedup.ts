@@ -1,5 +1,5 @@
 import type { Database } from './database.js';
-import { hash53 } from './hash53.js';
+import { hashPair } from './hash-pair.js';
 
 /**
  * The persistent memory of (workspace, messageId) pairs appended within the
@@ -79,9 +79,8 @@ export function createEventDedup(db: Database, windowMs: number): EventDedup {
       }
     },
     isDuplicate(workspaceId, messageId) {
-      const text = `${workspaceId}\u0000${messageId}`;
-      const key = hash53(text);
-      const check = hash53(text, checkSeed);
+      const key = hashPair(workspaceId, messageId);
+      const check = hashPair(workspaceId, messageId, checkSeed);
       if (!previousEmpty) {
         const found = previous.probe.get(key) as [number, number] | undefined;
         if (found && found[0] === check && found[1] > cutoff) return true;

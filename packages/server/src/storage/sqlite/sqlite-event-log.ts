@@ -9,7 +9,7 @@ import type {
   OnrampEvent,
 } from '@onramp/core';
 import type { Database } from './database.js';
-import { hash53 } from './hash53.js';
+import { hashPair } from './hash-pair.js';
 import { createEventDedup } from './sqlite-event-dedup.js';
 
 export interface SqliteEventLogOptions {
@@ -40,7 +40,7 @@ interface Row {
   workspaceId: string;
   messageId: string;
   identity: IdentityKey;
-  /** hash53 of workspace and identity: the key of the identity index. */
+  /** hashPair(workspace, identity): the key of the identity index. */
   identityKey: number;
   partition: number;
   receivedAt: number;
@@ -199,7 +199,7 @@ export function createSqliteEventLog(options: SqliteEventLogOptions): SqliteEven
       // list would make SQLite sort every event of the profile first.
       const found: LogEntry[] = [];
       for (const identity of new Set(identities)) {
-        const key = hash53(`${workspaceId}\u0000${identity}`);
+        const key = hashPair(workspaceId, identity);
         const rows = sql.byIdentity.all(key, workspaceId, identity, before, limit) as unknown[][];
         for (const row of rows) found.push(toEntry(row));
       }
@@ -236,7 +236,7 @@ function toRow({ workspaceId, event }: AppendInput, partitions: number): Row {
     workspaceId,
     messageId: event.messageId,
     identity,
-    identityKey: hash53(`${workspaceId}\u0000${identity}`),
+    identityKey: hashPair(workspaceId, identity),
     partition: partitionOf(identity, partitions),
     receivedAt: event.receivedAt,
     json: JSON.stringify(event),

@@ -1,16 +1,10 @@
 /**
- * A 53-bit hash of a string (cyrb53: two 32-bit multiply-xorshift lanes), a
- * safe integer that SQLite stores as an 8-byte INTEGER key. Fast and well mixed,
- * not cryptographic: callers that need exactness keep a second hash (another
- * seed) or the original text to confirm a match.
- */
-export function hash53(text: string, seed = 0): number {
-  return hashPair(text, '', seed);
-}
-
-/**
- * hash53 of `first + "\0" + second`, without building that string: the key of a
- * (workspace, messageId) or (workspace, identity) pair, on the hot path.
+ * A 53-bit hash (cyrb53: two 32-bit multiply-xorshift lanes) of
+ * `first + "\0" + second`, computed without building that string: the key of a
+ * (workspace, messageId) or (workspace, identity) pair on the append path. A safe
+ * integer, which SQLite stores as an 8-byte INTEGER key. Fast and well mixed, not
+ * cryptographic: callers that need exactness keep a second hash (another seed)
+ * or the original text to confirm a match.
  */
 export function hashPair(first: string, second: string, seed = 0): number {
   let h1 = 0xdeadbeef ^ seed;

@@ -1,0 +1,40 @@
+import type { Clock } from '@onramp/core';
+import type { EngineStorage } from '../../engine/create-engine.js';
+import { openDatabase } from './database.js';
+import { createSqliteDeadLetterStore } from './sqlite-dead-letter-store.js';
+import { createSqliteEventLog, type SqliteEventLog } from './sqlite-event-log.js';
+import { createSqliteProfileStore } from './sqlite-profile-store.js';
+import { createSqliteWorkspaceStore } from './sqlite-workspace-store.js';
+
+export interface SqliteStorageOptions {
+  path: string;
+  durability: 'full' | 'normal';
+  partitions: number;
+  clock: Clock;
+  dedupWindowMs: number;
+}
+
+export interface SqliteStorage extends EngineStorage {
+  eventLog: SqliteEventLog;
+  /** Closes the database; call after the stores were closed (engine.stop()). */
+  close(): void;
+}
+
+/** Every embedded store on one SQLite database, so a processor flush is one transaction. */
+export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage {
+  const db = openDatabase({ path: options.path, durability: options.durability });
+  return {
+    eventLog: createSqliteEventLog({
+      db,
+      partitions: options.partitions,
+      dedupWindowMs: options.dedupWindowMs,
+      clock: options.clock,
+    }),
+    profileStore: createSqliteProfileStore({ db, clock: options.clock }),
+    deadLetters: createSqliteDeadLetterStore({ db }),
+    workspaces: createSqliteWorkspaceStore({ db }),
+    close() {
+      if (db.open) db.close();
+    },
+  };
+}
