@@ -173,14 +173,17 @@ describe('cpu profiles', () => {
           { id: 3, callFrame: frame('apply', 'file:///repo/src/b.ts'), hitCount: 3 },
           { id: 4, callFrame: frame('parse', 'file:///repo/src/a.ts'), hitCount: 0 },
           { id: 5, callFrame: frame('(garbage collector)', ''), hitCount: 1 },
+          { id: 6, callFrame: frame('(idle)', ''), hitCount: 10 },
         ],
       }),
     );
-    const { functions, files } = summarizeCpuProfile(path, 2, '/repo/');
-    assert.deepEqual(functions, [
+    const summary = summarizeCpuProfile(path, 2, '/repo/');
+    assert.deepEqual(summary.functions, [
       { name: 'parse src/a.ts:10', share: 0.6 },
       { name: 'apply src/b.ts:10', share: 0.3 },
     ]);
-    assert.equal(files[0]?.name, 'src/a.ts');
+    assert.equal(summary.files[0]?.name, 'src/a.ts');
+    assert.equal(summary.busySamples, 10);
+    assert.equal(summary.totalSamples, 20);
   });
 });

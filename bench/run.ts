@@ -9,6 +9,9 @@ import { formatResultRows } from './lib/table.js';
 
 const suites: readonly Suite[] = [ingestSuite];
 
+/** BENCH_RESULTS redirects the figures, e.g. for a short trial run. */
+const resultsPath = process.env.BENCH_RESULTS ?? defaultResultsPath;
+
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
 async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
@@ -71,8 +74,8 @@ async function main(names: readonly string[]): Promise<number> {
     for (const error of report.errors) process.stdout.write(`\nFAILED ${error}\n`);
     failed ||= report.errors.length > 0;
     if (Object.keys(report.figures).length > 0) {
-      mergeResults(defaultResultsPath, report.figures);
-      log(`merged ${Object.keys(report.figures).join(', ')} into ${defaultResultsPath}`);
+      mergeResults(resultsPath, report.figures);
+      log(`merged ${Object.keys(report.figures).join(', ')} into ${resultsPath}`);
     }
   }
   return failed ? 1 : 0;

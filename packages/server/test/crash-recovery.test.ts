@@ -120,25 +120,28 @@ test('kill -9 during sustained ingest: every acknowledged event is counted exact
   const dataDir = mkdtempSync(join(tmpdir(), 'onramp-crash-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const batches = makeBatches(600, 25);
+  const batches = makeBatches(4000, 20);
   const acknowledged = new Set<number>();
   let engine = startEngine(dataDir, port);
   try {
     await waitReady(url);
     let next = 0;
     let kills = 0;
-    // Four clients send concurrently while the engine is killed every few hundred milliseconds.
+    // Four clients send concurrently while the engine is killed every few hundred milliseconds;
+    // a client whose request failed backs off a little, as Segment's clients do.
     const clients = Array.from({ length: 4 }, async () => {
       while (next < batches.length) {
         const batch = batches[next++] as Batch;
         if (await send(url, batch)) acknowledged.add(batch.id);
+        else await new Promise((resolve) => setTimeout(resolve, 100));
       }
     });
     const killer = (async () => {
       while (next < batches.length && kills < 6) {
         await new Promise((resolve) => setTimeout(resolve, 250 + Math.random() * 400));
+        const exited = new Promise((resolve) => engine.once('exit', resolve));
         engine.kill('SIGKILL');
-        await new Promise((resolve) => engine.once('exit', resolve));
+        await exited;
         kills++;
         engine = startEngine(dataDir, port);
         await waitReady(url);
@@ -149,8 +152,9 @@ test('kill -9 during sustained ingest: every acknowledged event is counted exact
     assert.ok(acknowledged.size > 0 && acknowledged.size < batches.length, 'some batches were lost in flight');
 
     // After a crash, acknowledged events must all be there, none twice, before any retry.
+    const exited = new Promise((resolve) => engine.once('exit', resolve));
     engine.kill('SIGKILL');
-    await new Promise((resolve) => engine.once('exit', resolve));
+    await exited;
     engine = startEngine(dataDir, port);
     await waitReady(url);
     const afterCrash = await profileTotals(url);

@@ -62,7 +62,8 @@ export function describeDeadLetterStoreContract(
         const page1 = await store.list('w1', { limit: 2 });
         const page2 = await store.list('w1', { limit: 2, beforeId: page1[1]?.id });
         const page3 = await store.list('w1', { limit: 2, beforeId: page2[1]?.id });
-        const ns = (page: { payload: unknown }[]) => page.map((l) => (l.payload as { n: number }).n);
+        const ns = (page: { payload: unknown }[]) =>
+          page.map((l) => (l.payload as { n: number }).n);
         assert.deepEqual([ns(page1), ns(page2), ns(page3)], [[5, 4], [3, 2], [1]]);
         assert.deepEqual(await store.list('w1', { limit: 2, beforeId: page3[0]?.id }), []);
         assert.ok([...page1, ...page2, ...page3].every((l) => l.workspaceId === 'w1'));

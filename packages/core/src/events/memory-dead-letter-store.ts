@@ -11,7 +11,10 @@ export const deadLetterPreviewChars = 1024;
  * the first KB of its JSON when that JSON exceeds 64 KB. Returns the JSON text too,
  * so a store that persists it serializes only once.
  */
-export function truncateDeadLetterPayload(payload: JsonValue): { payload: JsonValue; json: string } {
+export function truncateDeadLetterPayload(payload: JsonValue): {
+  payload: JsonValue;
+  json: string;
+} {
   const json = JSON.stringify(payload) ?? 'null';
   if (!exceedsUtf8Bytes(json, maxDeadLetterPayloadBytes)) return { payload, json };
   const marker = { truncated: true, preview: json.slice(0, deadLetterPreviewChars) };

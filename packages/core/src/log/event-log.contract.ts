@@ -66,33 +66,36 @@ export function describeEventLogContract(
 
   describe(`EventLog contract: ${name}`, () => {
     it('appends and reads back in offset order, paging with afterOffset', () =>
-      withLog(async ({ log }) => {
-        assert.equal(await log.headOffset(0), 0);
-        assert.deepEqual(await log.read(0, 0, 10), []);
-        const events = Array.from({ length: 5 }, () => testEvent());
-        const results = await log.append(inputs('w1', events));
-        const offsets = results.map((r) => (r.status === 'appended' ? r.offset : -1));
-        assert.ok(offsets.every((o, i) => o > 0 && (i === 0 || o > (offsets[i - 1] as number))));
-        const partition = partitionOf('u:u1', 1);
-        const all = await log.read(partition, 0, 100);
-        assert.deepEqual(
-          all.map((e) => e.event),
-          events,
-        );
-        assert.deepEqual(
-          all.map((e) => e.offset),
-          offsets,
-        );
-        assert.equal(all[0]?.workspaceId, 'w1');
-        assert.equal(all[0]?.identity, 'u:u1');
-        assert.equal(await log.headOffset(partition), offsets[4]);
-        const page = await log.read(partition, offsets[1] as number, 2);
-        assert.deepEqual(
-          page.map((e) => e.offset),
-          offsets.slice(2, 4),
-        );
-        assert.deepEqual(await log.read(partition, offsets[4] as number, 10), []);
-      }, { partitions: 1 }));
+      withLog(
+        async ({ log }) => {
+          assert.equal(await log.headOffset(0), 0);
+          assert.deepEqual(await log.read(0, 0, 10), []);
+          const events = Array.from({ length: 5 }, () => testEvent());
+          const results = await log.append(inputs('w1', events));
+          const offsets = results.map((r) => (r.status === 'appended' ? r.offset : -1));
+          assert.ok(offsets.every((o, i) => o > 0 && (i === 0 || o > (offsets[i - 1] as number))));
+          const partition = partitionOf('u:u1', 1);
+          const all = await log.read(partition, 0, 100);
+          assert.deepEqual(
+            all.map((e) => e.event),
+            events,
+          );
+          assert.deepEqual(
+            all.map((e) => e.offset),
+            offsets,
+          );
+          assert.equal(all[0]?.workspaceId, 'w1');
+          assert.equal(all[0]?.identity, 'u:u1');
+          assert.equal(await log.headOffset(partition), offsets[4]);
+          const page = await log.read(partition, offsets[1] as number, 2);
+          assert.deepEqual(
+            page.map((e) => e.offset),
+            offsets.slice(2, 4),
+          );
+          assert.deepEqual(await log.read(partition, offsets[4] as number, 10), []);
+        },
+        { partitions: 1 },
+      ));
 
     it('partitions by the identity, so a profile’s events stay together and in order', () =>
       withLog(async ({ log }) => {
@@ -234,10 +237,7 @@ export function describeEventLogContract(
           [],
         );
         assert.ok(page1.every((e) => e.workspaceId === 'w1'));
-        assert.deepEqual(
-          await log.readByIdentities({ ...query, identities: ['u:nobody'] }),
-          [],
-        );
+        assert.deepEqual(await log.readByIdentities({ ...query, identities: ['u:nobody'] }), []);
       }));
 
     it('calls onAppend listeners after the events are readable, until unsubscribed', () =>
@@ -259,7 +259,10 @@ export function describeEventLogContract(
         const bad = { ...testEvent(), messageId: undefined } as unknown as OnrampEvent;
         await assert.rejects(log.append(inputs('w1', [testEvent(), bad])));
         const anonymousless = testEvent({ userId: undefined });
-        await assert.rejects(log.append(inputs('w1', [anonymousless])));
+        await assert.rejects(log.append(inputs('w1', [testEvent(), anonymousless])));
+        const timeless = { ...testEvent(), receivedAt: undefined } as unknown as OnrampEvent;
+        await assert.rejects(log.append(inputs('w1', [testEvent(), timeless])));
+        await assert.rejects(log.append([{ workspaceId: '', event: testEvent() }]));
         assert.equal(await log.headOffset(partitionOf('u:u1', 4)), 0);
       }));
 

@@ -2,7 +2,13 @@ import { partitionIdentity } from '../events/event.js';
 import type { IdentityKey } from '../events/event.js';
 import type { Clock } from '../time/clock.js';
 import { partitionOf } from './event-log.js';
-import type { AppendInput, AppendResult, EventLog, LogEntry, ReadEventsQuery } from './event-log.js';
+import type {
+  AppendInput,
+  AppendResult,
+  EventLog,
+  LogEntry,
+  ReadEventsQuery,
+} from './event-log.js';
 
 export interface MemoryEventLogOptions {
   partitions: number;
@@ -128,6 +134,9 @@ function assertAppendable({ workspaceId, event }: AppendInput): void {
   }
   if (event.userId === undefined && event.anonymousId === undefined) {
     throw new TypeError('append: event needs a userId or an anonymousId');
+  }
+  if (!Number.isFinite(event.receivedAt)) {
+    throw new TypeError('append: event.receivedAt must be a time in milliseconds');
   }
 }
 

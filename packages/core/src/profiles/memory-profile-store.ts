@@ -1,6 +1,6 @@
 import type { IdentityKey } from '../events/event.js';
 import type { ProfileState } from './profile.js';
-import type { ProfileCommit, ProfileStore } from './profile-store.js';
+import type { ProfileStore } from './profile-store.js';
 
 interface WorkspaceProfiles {
   profiles: Map<string, ProfileState>;

@@ -54,7 +54,10 @@ export function describeProfileStoreContract(
     await store.commit(
       emptyCommit({
         profiles: [
-          { workspaceId: 'w1', state: testProfile('p1', { userId: 'alice', traits: { plan: 'free' } }) },
+          {
+            workspaceId: 'w1',
+            state: testProfile('p1', { userId: 'alice', traits: { plan: 'free' } }),
+          },
           { workspaceId: 'w1', state: testProfile('p2', { userId: 'bob' }) },
         ],
         identities: [
@@ -89,7 +92,10 @@ export function describeProfileStoreContract(
         );
         const loaded = await store.loadProfiles('w1', ['p1', 'p2', 'p3']);
         assert.deepEqual([...loaded.keys()], ['p1', 'p2']);
-        assert.deepEqual(loaded.get('p1'), testProfile('p1', { userId: 'alice', traits: { plan: 'free' } }));
+        assert.deepEqual(
+          loaded.get('p1'),
+          testProfile('p1', { userId: 'alice', traits: { plan: 'free' } }),
+        );
         assert.equal(await store.countProfiles('w1'), 2);
         assert.deepEqual(await store.loadCheckpoints(), new Map([[0, 10]]));
       }));
@@ -141,7 +147,9 @@ export function describeProfileStoreContract(
         await seed(store);
         await store.commit(
           emptyCommit({
-            profiles: [{ workspaceId: 'w1', state: testProfile('p2', { anonymousIds: ['anon1'] }) }],
+            profiles: [
+              { workspaceId: 'w1', state: testProfile('p2', { anonymousIds: ['anon1'] }) },
+            ],
             deletedProfiles: [{ workspaceId: 'w1', profileId: 'p1', mergedInto: 'p2' }],
           }),
         );
@@ -160,7 +168,9 @@ export function describeProfileStoreContract(
     it('removes the identity links of a profile deleted without a merge', () =>
       withStore(async ({ store }) => {
         await seed(store);
-        await store.commit(emptyCommit({ deletedProfiles: [{ workspaceId: 'w1', profileId: 'p1' }] }));
+        await store.commit(
+          emptyCommit({ deletedProfiles: [{ workspaceId: 'w1', profileId: 'p1' }] }),
+        );
         assert.deepEqual(
           await store.resolveIdentities('w1', ['u:alice', 'a:anon1', 'u:bob']),
           new Map([['u:bob', 'p2']]),
@@ -235,7 +245,9 @@ export function describeProfileStoreContract(
       withStore(async ({ store }) => {
         await store.close();
         await assert.rejects(
-          store.commit(emptyCommit({ profiles: [{ workspaceId: 'w1', state: testProfile('p1') }] })),
+          store.commit(
+            emptyCommit({ profiles: [{ workspaceId: 'w1', state: testProfile('p1') }] }),
+          ),
         );
       }));
   });

@@ -42,8 +42,14 @@ export interface ProfileCommit {
  */
 export interface ProfileStore {
   /** identity → profileId, for the identities that are linked. */
-  resolveIdentities(workspaceId: string, identities: readonly IdentityKey[]): Promise<Map<IdentityKey, string>>;
-  loadProfiles(workspaceId: string, profileIds: readonly string[]): Promise<Map<string, ProfileState>>;
+  resolveIdentities(
+    workspaceId: string,
+    identities: readonly IdentityKey[],
+  ): Promise<Map<IdentityKey, string>>;
+  loadProfiles(
+    workspaceId: string,
+    profileIds: readonly string[],
+  ): Promise<Map<string, ProfileState>>;
   commit(commit: ProfileCommit): Promise<void>;
   loadCheckpoints(): Promise<Map<number, number>>;
   /** Number of profiles of a workspace. */

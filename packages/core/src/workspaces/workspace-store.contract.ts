@@ -64,7 +64,11 @@ export function describeWorkspaceStoreContract(
     it('replaces a workspace saved again, and forgets its old keys', () =>
       withStore(async ({ store }) => {
         await store.save(workspace('w1'));
-        const rotated = workspace('w1', { name: 'Renamed', writeKey: 'wk-new', adminKey: 'ak-new' });
+        const rotated = workspace('w1', {
+          name: 'Renamed',
+          writeKey: 'wk-new',
+          adminKey: 'ak-new',
+        });
         await store.save(rotated);
         assert.deepEqual(await store.get('w1'), rotated);
         assert.equal(await store.findByWriteKey('wk-w1'), undefined);

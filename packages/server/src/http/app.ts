@@ -60,7 +60,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     origin: true,
     credentials: false,
     methods: ['GET', 'POST', 'OPTIONS'],
-    allowedHeaders: ['Content-Type', 'Authorization', 'Content-Encoding', 'Last-Event-ID'],
+    // Reflect the requested headers: Segment's browser client adds its own (X-Retry-Count…).
     maxAge: 86_400,
   });
 

@@ -104,7 +104,9 @@ export function migrate(db: Database, list: readonly Migration[] = migrations): 
     applied_at INTEGER NOT NULL
   )`);
   const currentVersion = db.prepare('SELECT coalesce(max(version), 0) FROM schema_version').pluck();
-  const record = db.prepare('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)');
+  const record = db.prepare(
+    'INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)',
+  );
   const ordered = [...list].sort((a, b) => a.version - b.version);
   const latest = ordered.at(-1)?.version ?? 0;
   const found = currentVersion.get() as number;

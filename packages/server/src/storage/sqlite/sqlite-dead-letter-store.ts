@@ -10,7 +10,9 @@ export interface SqliteDeadLetterStoreOptions {
  * Refused messages, newest first. Payloads whose JSON exceeds 64 KB are kept
  * as `{ truncated: true, preview }` (see truncateDeadLetterPayload).
  */
-export function createSqliteDeadLetterStore(options: SqliteDeadLetterStoreOptions): DeadLetterStore {
+export function createSqliteDeadLetterStore(
+  options: SqliteDeadLetterStoreOptions,
+): DeadLetterStore {
   const { db } = options;
   const insert = db.prepare(
     `INSERT INTO dead_letters (workspace, received_at, reason, errors, payload)

@@ -38,7 +38,10 @@ export interface EventDedup {
 const checkSeed = 0x9e3779b9;
 
 export function createEventDedup(db: Database, windowMs: number): EventDedup {
-  const generations = [prepareGeneration(db, 'event_dedup_0'), prepareGeneration(db, 'event_dedup_1')];
+  const generations = [
+    prepareGeneration(db, 'event_dedup_0'),
+    prepareGeneration(db, 'event_dedup_1'),
+  ];
   const readSetting = db.prepare('SELECT value FROM log_settings WHERE name = ?').pluck();
   const writeSetting = db.prepare(
     `INSERT INTO log_settings (name, value) VALUES (?, ?)

@@ -88,7 +88,10 @@ describe('sqlite event log', () => {
         temp.db.exec(`CREATE TEMP TRIGGER fail_boom BEFORE INSERT ON events
           WHEN NEW.message_id = 'boom' BEGIN SELECT RAISE(ABORT, 'boom refused'); END`);
         const first = log.append(batch(10));
-        const doomed = [log.append(batch(5)), log.append([...batch(4), ...batch(1, { messageId: 'boom' })])];
+        const doomed = [
+          log.append(batch(5)),
+          log.append([...batch(4), ...batch(1, { messageId: 'boom' })]),
+        ];
         const last = log.append(batch(10));
         const settled = await Promise.allSettled([first, ...doomed, last]);
         assert.deepEqual(
@@ -129,7 +132,9 @@ describe('sqlite event log', () => {
     withLog(async ({ log, clock, temp }) => {
       const countKeys = () =>
         temp.db
-          .prepare('SELECT (SELECT count(*) FROM event_dedup_0) + (SELECT count(*) FROM event_dedup_1)')
+          .prepare(
+            'SELECT (SELECT count(*) FROM event_dedup_0) + (SELECT count(*) FROM event_dedup_1)',
+          )
           .pluck()
           .get();
       await log.append(batch(20));
@@ -164,6 +169,24 @@ describe('sqlite event log', () => {
       assert.equal((await log.append(late))[0]?.status, 'duplicate');
       clock.advance(1);
       assert.equal((await log.append(late))[0]?.status, 'appended');
+    }));
+
+  it('keeps the de-duplication generation of a rolled-back transaction unchanged', () =>
+    withLog(async ({ log, clock, temp }) => {
+      const generation = () =>
+        temp.db
+          .prepare("SELECT value FROM log_settings WHERE name = 'dedup_generation'")
+          .pluck()
+          .get();
+      await log.append(batch(1));
+      clock.advance(hour);
+      temp.db.exec(`CREATE TEMP TRIGGER fail_all BEFORE INSERT ON events
+        BEGIN SELECT RAISE(ABORT, 'refused'); END`);
+      await assert.rejects(log.append(batch(1)), /refused/); // would start generation 1
+      temp.db.exec('DROP TRIGGER fail_all');
+      assert.equal(generation(), 0);
+      await log.append(batch(1));
+      assert.equal(generation(), 1);
     }));
 
   it('refuses to open a log with another partition count', () =>

@@ -231,6 +231,9 @@ function toRow({ workspaceId, event }: AppendInput, partitions: number): Row {
   if (event.userId === undefined && event.anonymousId === undefined) {
     throw new TypeError('append: event needs a userId or an anonymousId');
   }
+  if (!Number.isFinite(event.receivedAt)) {
+    throw new TypeError('append: event.receivedAt must be a time in milliseconds');
+  }
   const identity = partitionIdentity(event);
   return {
     workspaceId,
@@ -267,7 +270,9 @@ function assertPartitions(db: Database, partitions: number): void {
     .pluck()
     .get() as number;
   if (stored !== partitions) {
-    throw new Error(`the event log has ${stored} partitions; it can't be opened with ${partitions}`);
+    throw new Error(
+      `the event log has ${stored} partitions; it can't be opened with ${partitions}`,
+    );
   }
 }
 
