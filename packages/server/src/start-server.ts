@@ -73,7 +73,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     generatedKeys: generated,
     close() {
       closing ??= (async () => {
+        // A connection that never sends a request would hold close() open: end it after a grace period.
+        const grace = setTimeout(() => app.server.closeAllConnections(), 5_000);
+        grace.unref();
         await app.close();
+        clearTimeout(grace);
         await engine.stop();
         storage.close();
       })();

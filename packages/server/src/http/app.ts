@@ -100,11 +100,14 @@ function fieldErrorsOf(error: FastifyError): { field: string; message: string }[
   const context = error.validationContext ?? 'body';
   return (error.validation ?? []).map((issue) => {
     const path = issue.instancePath.replace(/^\//, '').replace(/\//g, '.');
-    const missing =
+    const named =
       issue.keyword === 'required' && typeof issue.params.missingProperty === 'string'
         ? issue.params.missingProperty
-        : undefined;
-    const field = [context, path, missing].filter((part) => part !== undefined && part !== '').join('.');
-    return { field, message: issue.message ?? 'is invalid' };
+        : issue.keyword === 'additionalProperties' && typeof issue.params.additionalProperty === 'string'
+          ? issue.params.additionalProperty
+          : undefined;
+    const field = [context, path, named].filter((part) => part !== undefined && part !== '').join('.');
+    const message = issue.keyword === 'additionalProperties' ? 'is not a known field' : (issue.message ?? 'is invalid');
+    return { field, message };
   });
 }

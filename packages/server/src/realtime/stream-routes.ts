@@ -67,6 +67,8 @@ export async function registerStreamRoutes(
   app.get<{ Querystring: StreamQuery }>(
     '/client/v1/stream',
     {
+      // A HEAD request would otherwise subscribe and stay open with nothing to show for it.
+      exposeHeadRoute: false,
       schema: {
         summary: "Stream a user's profile changes (server-sent events)",
         description:

@@ -1,3 +1,5 @@
+import { get, type IncomingMessage } from 'node:http';
+
 /** One dispatched server-sent event. `id` is the stream's last event id when it was dispatched. */
 export interface SseEvent {
   id: string;
@@ -30,7 +32,7 @@ export class SseClientError extends Error {
 }
 
 /**
- * A minimal EventSource over fetch, for tests and benchmarks: no reconnection,
+ * A minimal EventSource over HTTP/1.1, for tests and benchmarks: no reconnection,
  * any headers. Resolves when the response headers arrive, whatever the status
  * (a non-2xx body is not parsed: check `status`).
  */
@@ -38,10 +40,15 @@ export async function openSseStream(
   url: string,
   options: { headers?: Record<string, string> } = {},
 ): Promise<SseStream> {
-  const abort = new AbortController();
-  const response = await fetch(url, {
-    headers: { Accept: 'text/event-stream', ...options.headers },
-    signal: abort.signal,
+  // node:http with a connection of its own: closing the stream closes the socket, and no
+  // pool opens spare connections behind it (they would hold up the server's shutdown).
+  const request = get(url, {
+    agent: false,
+    headers: { accept: 'text/event-stream', ...options.headers },
+  });
+  const response = await new Promise<IncomingMessage>((resolve, reject) => {
+    request.once('response', resolve);
+    request.once('error', reject);
   });
   const queue: SseEvent[] = [];
   const waiters: { resolve: (event: SseEvent) => void; reject: (error: Error) => void }[] = [];
@@ -58,28 +65,36 @@ export async function openSseStream(
     onRetry: (ms) => (retry = ms),
   });
 
-  const finish = (): void => {
-    closed = true;
-    for (const waiter of waiters.splice(0)) {
-      waiter.reject(new SseClientError('SSE_CLOSED', 'the stream ended'));
-    }
-  };
-  const ended = (async () => {
-    if (!response.ok || response.body === null) {
-      await response.body?.cancel().catch(() => {});
-      return;
-    }
-    const decoder = new TextDecoder();
-    try {
-      for await (const chunk of response.body) parser.push(decoder.decode(chunk, { stream: true }));
-    } catch {
-      // Aborted by close(), or the connection dropped: both end the stream.
-    }
-  })().finally(finish);
+  const ended = new Promise<void>((resolve) => {
+    const finish = (): void => {
+      if (closed) return;
+      closed = true;
+      for (const waiter of waiters.splice(0)) {
+        waiter.reject(new SseClientError('SSE_CLOSED', 'the stream ended'));
+      }
+      resolve();
+    };
+    response.once('end', finish);
+    response.once('close', finish);
+    // Closing (or a dropped connection) ends the stream; it is not a failure here.
+    response.on('error', finish);
+    request.on('error', finish);
+  });
+  const status = response.statusCode ?? 0;
+  if (status >= 200 && status < 300) {
+    response.setEncoding('utf8');
+    response.on('data', (text: string) => parser.push(text));
+  } else {
+    response.resume();
+  }
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(response.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
 
   return {
-    status: response.status,
-    headers: response.headers,
+    status,
+    headers,
     get retry() {
       return retry;
     },
@@ -108,7 +123,7 @@ export async function openSseStream(
       });
     },
     close() {
-      abort.abort();
+      request.destroy();
     },
   };
 }
