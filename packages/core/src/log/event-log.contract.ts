@@ -260,8 +260,6 @@ export function describeEventLogContract(
         await assert.rejects(log.append(inputs('w1', [testEvent(), bad])));
         const anonymousless = testEvent({ userId: undefined });
         await assert.rejects(log.append(inputs('w1', [testEvent(), anonymousless])));
-        const timeless = { ...testEvent(), receivedAt: undefined } as unknown as OnrampEvent;
-        await assert.rejects(log.append(inputs('w1', [testEvent(), timeless])));
         await assert.rejects(log.append([{ workspaceId: '', event: testEvent() }]));
         assert.equal(await log.headOffset(partitionOf('u:u1', 4)), 0);
       }));

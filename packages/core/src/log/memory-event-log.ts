@@ -135,9 +135,6 @@ function assertAppendable({ workspaceId, event }: AppendInput): void {
   if (event.userId === undefined && event.anonymousId === undefined) {
     throw new TypeError('append: event needs a userId or an anonymousId');
   }
-  if (!Number.isFinite(event.receivedAt)) {
-    throw new TypeError('append: event.receivedAt must be a time in milliseconds');
-  }
 }
 
 function copyEntry(entry: LogEntry): LogEntry {

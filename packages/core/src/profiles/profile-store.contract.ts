@@ -22,11 +22,17 @@ export function testProfile(id: string, fields: Partial<ProfileState> = {}): Pro
     firstSeen: 1_767_225_600_000,
     lastSeen: 1_767_225_600_000,
     traits: {},
-    groups: {},
-    events: {},
+    events: { Clicked: [1_767_225_600_000, 1_767_225_600_000, 1] },
     untrackedEvents: 0,
-    eventCount: 0,
-    sessions: { count: 0, totalDurationMs: 0 },
+    eventCount: 1,
+    sessions: {
+      count: 0,
+      totalDurationMs: 0,
+      previousDurationMs: null,
+      start: 0,
+      last: 0,
+      events: 0,
+    },
     ...fields,
   };
 }

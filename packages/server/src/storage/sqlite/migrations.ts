@@ -16,34 +16,27 @@ export const migrations: readonly Migration[] = [
     name: 'event log, profiles, dead letters, workspaces',
     sql: `
       -- Offsets are the rowid: they increase within a partition but are not dense.
-      -- identity_key is a 53-bit hash of (workspace, identity): an 8-byte index
-      -- key instead of two strings; readers confirm workspace and identity.
       CREATE TABLE events (
         log_offset INTEGER PRIMARY KEY,
         log_partition INTEGER NOT NULL,
         workspace TEXT NOT NULL,
         identity TEXT NOT NULL,
-        identity_key INTEGER NOT NULL,
         message_id TEXT NOT NULL,
+        -- When the log received it (its clock, at commit): the de-duplication
+        -- index is rebuilt from (workspace, message_id, received_at) at start-up.
         received_at INTEGER NOT NULL,
         event TEXT NOT NULL
       );
-      -- Every index ends with the rowid, so these serve (partition, offset) and
-      -- (workspace, identity, offset) lookups in offset order.
+      -- An index ends with the rowid: this one serves (partition, offset) reads.
       CREATE INDEX events_by_partition ON events (log_partition);
-      CREATE INDEX events_by_identity ON events (identity_key);
 
-      -- De-duplication keys of two generations (see sqlite-event-dedup.ts).
-      CREATE TABLE event_dedup_0 (
-        key INTEGER PRIMARY KEY,
-        check_hash INTEGER NOT NULL,
-        seen_at INTEGER NOT NULL
-      );
-      CREATE TABLE event_dedup_1 (
-        key INTEGER PRIMARY KEY,
-        check_hash INTEGER NOT NULL,
-        seen_at INTEGER NOT NULL
-      );
+      -- The events of each identity, written in bulk (see sqlite-identity-index.ts).
+      -- identity_key is a 53-bit hash of (workspace, identity); readers confirm both.
+      CREATE TABLE event_identities (
+        identity_key INTEGER NOT NULL,
+        log_offset INTEGER NOT NULL,
+        PRIMARY KEY (identity_key, log_offset)
+      ) WITHOUT ROWID;
 
       CREATE TABLE log_settings (
         name TEXT PRIMARY KEY,

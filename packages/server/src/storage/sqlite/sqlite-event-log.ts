@@ -11,6 +11,7 @@ import type {
 import type { Database } from './database.js';
 import { hashPair } from './hash-pair.js';
 import { createEventDedup } from './sqlite-event-dedup.js';
+import { createIdentityIndex } from './sqlite-identity-index.js';
 
 export interface SqliteEventLogOptions {
   db: Database;
@@ -22,6 +23,8 @@ export interface SqliteEventLogOptions {
   maxBatchEvents?: number;
   /** Where an exception thrown by an onAppend listener goes; console.error by default. */
   reportError?: (error: unknown) => void;
+  /** Identity-index entries written per sorted run (see sqlite-identity-index.ts). Default 32 768. */
+  identityRunSize?: number;
 }
 
 export interface EventLogStats {
@@ -29,6 +32,8 @@ export interface EventLogStats {
   transactions: number;
   appended: number;
   duplicates: number;
+  /** Keys held by the in-memory de-duplication index (20–45 bytes of memory a key). */
+  readonly dedupKeys: number;
 }
 
 export interface SqliteEventLog extends EventLog {
@@ -40,10 +45,9 @@ interface Row {
   workspaceId: string;
   messageId: string;
   identity: IdentityKey;
-  /** hashPair(workspace, identity): the key of the identity index. */
+  /** hashPair(workspace, identity): its key in the identity index. */
   identityKey: number;
   partition: number;
-  receivedAt: number;
   json: string;
 }
 
@@ -65,9 +69,17 @@ const duplicate: AppendResult = Object.freeze({ status: 'duplicate' });
  * transaction, then each call's promise resolves. A failed transaction rejects
  * exactly the calls it held.
  *
- * De-duplication: hashed (workspace, messageId) keys written in the same
- * transaction as the events, so they survive restarts and see earlier events of
- * the same call and group; pruned by generations (see sqlite-event-dedup.ts).
+ * De-duplication: an in-memory index of the (workspace, messageId) pairs received
+ * within the window, by the time the log received them (received_at, from the
+ * clock, stamped at commit), rebuilt from the log at start-up; see
+ * sqlite-event-dedup.ts for why. It sees earlier events of the same call and
+ * group commit, and forgets the keys of a rolled-back transaction.
+ *
+ * readByIdentities reads an (identity, offset) table written in sorted runs
+ * (sqlite-identity-index.ts) merged with the entries not yet written.
+ *
+ * Both indexes live in this object's memory: one log per database (one writer
+ * process), which SQLite's embedded mode is anyway.
  */
 export function createSqliteEventLog(options: SqliteEventLogOptions): SqliteEventLog {
   const { db, partitions, dedupWindowMs, clock } = options;
@@ -75,8 +87,16 @@ export function createSqliteEventLog(options: SqliteEventLogOptions): SqliteEven
   const reportError = options.reportError ?? ((error: unknown) => console.error(error));
   assertPartitions(db, partitions);
   const sql = prepareStatements(db);
-  const dedup = createEventDedup(db, dedupWindowMs);
-  const stats: EventLogStats = { transactions: 0, appended: 0, duplicates: 0 };
+  const dedup = createEventDedup({ db, windowMs: dedupWindowMs, now: clock.now() });
+  const identities = createIdentityIndex(db, options.identityRunSize);
+  const stats: EventLogStats = {
+    transactions: 0,
+    appended: 0,
+    duplicates: 0,
+    get dedupKeys() {
+      return dedup.size;
+    },
+  };
   const listeners = new Set<() => void>();
   let queue: PendingAppend[] = [];
   let scheduled = false;
@@ -103,44 +123,60 @@ export function createSqliteEventLog(options: SqliteEventLogOptions): SqliteEven
     return batch;
   }
 
-  const writeBatch = db.transaction((batch: PendingAppend[]): AppendResult[][] => {
-    dedup.begin(clock.now());
-    return batch.map(({ rows }) => {
-      const out: AppendResult[] = new Array(rows.length);
-      for (let i = 0; i < rows.length; i++) {
-        const row = rows[i] as Row;
-        if (dedup.isDuplicate(row.workspaceId, row.messageId)) {
-          out[i] = duplicate;
-          continue;
+  const writeBatch = db.transaction(
+    (batch: PendingAppend[], now: number, events: number): AppendResult[][] => {
+      const results = batch.map(({ rows }) => {
+        const out: AppendResult[] = new Array(rows.length);
+        for (let i = 0; i < rows.length; i++) {
+          const row = rows[i] as Row;
+          if (dedup.isDuplicate(row.workspaceId, row.messageId)) {
+            out[i] = duplicate;
+            continue;
+          }
+          const offset = sql.insert.run(
+            row.partition,
+            row.workspaceId,
+            row.identity,
+            row.messageId,
+            now,
+            row.json,
+          ).lastInsertRowid as number;
+          identities.add(row.identityKey, offset);
+          out[i] = { status: 'appended', partition: row.partition, offset };
         }
-        const offset = sql.insert.run(
-          row.partition,
-          row.workspaceId,
-          row.identity,
-          row.identityKey,
-          row.messageId,
-          row.receivedAt,
-          row.json,
-        ).lastInsertRowid as number;
-        out[i] = { status: 'appended', partition: row.partition, offset };
-      }
-      return out;
-    });
-  });
+        return out;
+      });
+      identities.flush(events);
+      return results;
+    },
+  );
+
+  /** Writes one batch: all of it, or (on a failure) none of it, rejecting its calls. */
+  function write(batch: PendingAppend[]): AppendResult[][] | undefined {
+    const now = clock.now();
+    const events = batch.reduce((count, pending) => count + pending.rows.length, 0);
+    dedup.begin(now, events);
+    identities.begin();
+    try {
+      const results = writeBatch.immediate(batch, now, events);
+      dedup.commit();
+      identities.commit();
+      return results;
+    } catch (error) {
+      dedup.rollback();
+      identities.rollback();
+      for (const pending of batch) pending.reject(error);
+      return undefined;
+    }
+  }
 
   function flush(): void {
     scheduled = false;
     if (queue.length === 0) return;
     const batch = takeBatch();
     if (queue.length > 0) schedule();
-    let results: AppendResult[][];
-    try {
-      results = writeBatch.immediate(batch);
-    } catch (error) {
-      dedup.rollback();
-      for (const pending of batch) pending.reject(error);
-      return;
-    }
+    const results = write(batch);
+    if (!results) return;
     stats.transactions++;
     let appended = 0;
     let duplicates = 0;
@@ -165,6 +201,24 @@ export function createSqliteEventLog(options: SqliteEventLogOptions): SqliteEven
         reportError(error);
       }
     }
+  }
+
+  /** The newest events of one identity below `before`, skipping hash collisions. */
+  function newestOf(workspaceId: string, identity: string, before: number, limit: number) {
+    const key = hashPair(workspaceId, identity);
+    const entries: LogEntry[] = [];
+    let below = before;
+    while (entries.length < limit) {
+      const wanted = limit - entries.length;
+      const offsets = identities.offsetsOf(key, below, wanted);
+      for (const offset of offsets) {
+        const row = sql.byOffset.get(offset) as unknown[] | undefined;
+        if (row && row[2] === workspaceId && row[3] === identity) entries.push(toEntry(row));
+      }
+      if (offsets.length < wanted) break;
+      below = offsets.at(-1) as number;
+    }
+    return entries;
   }
 
   function assertOpen(): void {
@@ -192,18 +246,14 @@ export function createSqliteEventLog(options: SqliteEventLogOptions): SqliteEven
       assertOpen();
       return (sql.head.get(partition) as number | undefined) ?? 0;
     },
-    async readByIdentities({ workspaceId, identities, beforeOffset, limit }) {
+    async readByIdentities({ workspaceId, identities: wanted, beforeOffset, limit }) {
       assertOpen();
       const before = beforeOffset ?? Number.MAX_SAFE_INTEGER;
-      // One indexed, already-ordered query per identity, then a merge: an IN
-      // list would make SQLite sort every event of the profile first.
       const found: LogEntry[] = [];
-      for (const identity of new Set(identities)) {
-        const key = hashPair(workspaceId, identity);
-        const rows = sql.byIdentity.all(key, workspaceId, identity, before, limit) as unknown[][];
-        for (const row of rows) found.push(toEntry(row));
+      for (const identity of new Set(wanted)) {
+        found.push(...newestOf(workspaceId, identity, before, limit));
       }
-      if (identities.length > 1) found.sort((a, b) => b.offset - a.offset);
+      if (wanted.length > 1) found.sort((a, b) => b.offset - a.offset);
       return found.slice(0, Math.max(0, limit));
     },
     onAppend(listener) {
@@ -231,9 +281,6 @@ function toRow({ workspaceId, event }: AppendInput, partitions: number): Row {
   if (event.userId === undefined && event.anonymousId === undefined) {
     throw new TypeError('append: event needs a userId or an anonymousId');
   }
-  if (!Number.isFinite(event.receivedAt)) {
-    throw new TypeError('append: event.receivedAt must be a time in milliseconds');
-  }
   const identity = partitionIdentity(event);
   return {
     workspaceId,
@@ -241,7 +288,6 @@ function toRow({ workspaceId, event }: AppendInput, partitions: number): Row {
     identity,
     identityKey: hashPair(workspaceId, identity),
     partition: partitionOf(identity, partitions),
-    receivedAt: event.receivedAt,
     json: JSON.stringify(event),
   };
 }
@@ -280,8 +326,8 @@ function prepareStatements(db: Database) {
   const columns = 'log_offset, log_partition, workspace, identity, event';
   return {
     insert: db.prepare(
-      `INSERT INTO events (log_partition, workspace, identity, identity_key, message_id,
-         received_at, event) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO events (log_partition, workspace, identity, message_id, received_at, event)
+       VALUES (?, ?, ?, ?, ?, ?)`,
     ),
     read: db
       .prepare(
@@ -294,12 +340,6 @@ function prepareStatements(db: Database) {
         'SELECT log_offset FROM events WHERE log_partition = ? ORDER BY log_offset DESC LIMIT 1',
       )
       .pluck(),
-    byIdentity: db
-      .prepare(
-        `SELECT ${columns} FROM events
-         WHERE identity_key = ? AND workspace = ? AND identity = ? AND log_offset < ?
-         ORDER BY log_offset DESC LIMIT ?`,
-      )
-      .raw(),
+    byOffset: db.prepare(`SELECT ${columns} FROM events WHERE log_offset = ?`).raw(),
   };
 }
