@@ -15,7 +15,14 @@ export function truncateDeadLetterPayload(payload: JsonValue): {
   payload: JsonValue;
   json: string;
 } {
-  const json = JSON.stringify(payload) ?? 'null';
+  let json: string;
+  try {
+    json = JSON.stringify(payload) ?? 'null';
+  } catch {
+    // Too deeply nested to serialize (the stack overflows): keep a marker, never fail the request.
+    const marker = { truncated: true, preview: '(too deeply nested to keep)' };
+    return { payload: marker, json: JSON.stringify(marker) };
+  }
   if (!exceedsUtf8Bytes(json, maxDeadLetterPayloadBytes)) return { payload, json };
   const marker = { truncated: true, preview: json.slice(0, deadLetterPreviewChars) };
   return { payload: marker, json: JSON.stringify(marker) };
