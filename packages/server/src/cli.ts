@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { ConfigError, loadConfigFile } from './config/config-file.js';
+import { ConfigError, defaultConfig, loadConfigFile } from './config/config-file.js';
 import { EnvError, environmentVariables, readEngineEnv, type EngineEnv } from './config/env.js';
 import { signUserToken } from './realtime/user-token.js';
 import { startServer } from './start-server.js';
@@ -125,9 +125,10 @@ async function printKeys(env: EngineEnv): Promise<number> {
 async function printToken(env: EngineEnv, userId: string | undefined, workspaceId: string | undefined): Promise<number> {
   if (userId === undefined) throw new EnvError('Usage: onramp token <userId> [--workspace ID]');
   return withStorage(env, async (storage) => {
-    const workspaces = await storage.workspaces.list();
-    const workspace = workspaces.find((candidate) => candidate.id === (workspaceId ?? workspaces[0]?.id));
-    if (workspace === undefined) throw new EnvError(`No workspace ${workspaceId ?? ''} in ${env.dataDir}`);
+    // The config's workspace by default, as `onramp start` would use.
+    const id = workspaceId ?? (env.configPath === undefined ? defaultConfig() : loadConfigFile(env.configPath)).workspace.id;
+    const workspace = await storage.workspaces.get(id);
+    if (workspace === undefined) throw new EnvError(`No workspace ${id} in ${env.dataDir}`);
     process.stdout.write(`${signUserToken(userId, workspace.identitySecret)}\n`);
     return 0;
   });
@@ -138,7 +139,11 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
+    const code = (error as { code?: unknown }).code;
     if (error instanceof ConfigError || error instanceof EnvError) process.stderr.write(`${error.message}\n`);
+    else if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`${(error as Error).message.split('. ')[0]}.\nRun "onramp --help" for usage.\n`);
+    }
     else process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
     process.exitCode = 1;
   },

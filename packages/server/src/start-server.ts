@@ -36,7 +36,7 @@ export interface StartOptions {
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const { env } = options;
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? pino({ level: env.logLevel });
+  const logger = options.logger ?? pino({ level: env.logLevel, serializers: { req: serializeRequest } });
   const config = options.config ?? (env.configPath === undefined ? defaultConfig() : loadConfigFile(env.configPath));
   const settings = settingsOf(config);
 
@@ -59,9 +59,16 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     settingsOf: (candidate): WorkspaceSettings => (candidate.id === workspace.id ? settings : settingsOf(defaultConfig())),
     flushIntervalMs: env.flushIntervalMs,
   });
-  await engine.start();
   const app = await buildApp({ engine, logger, bodyLimit: 8 * 1024 * 1024 });
+  // Listen first: /healthz answers and /readyz says 503 while the processor replays the log.
   const address = await app.listen({ port: env.port, host: env.host });
+  try {
+    await engine.start();
+  } catch (error) {
+    await app.close();
+    storage.close();
+    throw error;
+  }
   const url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
 
   let closing: Promise<void> | undefined;
@@ -113,4 +120,18 @@ async function ensureDefaultWorkspace(
   };
   await workspaces.save(workspace);
   return { workspace, generated };
+}
+
+/** Request log lines without credentials: the stream takes its write key and user token in the query. */
+export function serializeRequest(request: { method?: string; url?: string; id?: unknown; ip?: unknown }): Record<string, unknown> {
+  return {
+    id: request.id,
+    method: request.method,
+    url: redactQuery(request.url ?? ''),
+    remoteAddress: request.ip,
+  };
+}
+
+export function redactQuery(url: string): string {
+  return url.replace(/([?&](?:token|writeKey|write_key|key)=)[^&#]*/gi, '$1[redacted]');
 }

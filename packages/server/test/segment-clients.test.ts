@@ -207,6 +207,8 @@ describe('@segment/analytics-next (browser), as its dispatchers send', () => {
     const response = await settings();
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('access-control-allow-origin'), origin);
+    assert.match(response.headers.get('vary') ?? '', /\bOrigin\b/, 'cacheable per origin');
+    assert.match(response.headers.get('vary') ?? '', /X-Forwarded-Host/);
     const body = (await response.json()) as Record<string, unknown> & {
       integrations: Record<string, Record<string, unknown>>;
     };

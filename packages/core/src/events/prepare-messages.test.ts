@@ -192,6 +192,25 @@ describe('prepareMessages', () => {
     assert.ok(asked.length > 0);
   });
 
+  it('keeps only the consent choice of an event that revokes its own purpose', () => {
+    const consentSettings: ConsentSettings = { purposes: { '*': 'Analytics' }, whenUnknown: 'allow' };
+    const revoking = track('Clicked', {
+      userId: 'eve',
+      messageId: 'm-1',
+      properties: { secret: 'x' },
+      context: { consent: { categoryPreferences: { Analytics: false, Ads: true } } },
+    });
+    const prepared = prepareMessages([revoking], options({ consentSettings }));
+    assert.equal(prepared.droppedForConsent, 1);
+    assert.equal(prepared.events.length, 1);
+    const record = prepared.events[0];
+    assert.equal(record?.event, 'Segment Consent Preference Updated');
+    assert.equal(record?.messageId, 'm-1:consent');
+    assert.equal(record?.userId, 'eve');
+    assert.equal(record?.properties, undefined, 'no data of the dropped event is kept');
+    assert.deepEqual(record?.context, { consent: { categoryPreferences: { Analytics: false, Ads: true } } });
+  });
+
   it('does not ask for stored consent when no purpose is configured', () => {
     let asked = 0;
     prepareMessages([track('A')], options({ storedConsent: () => void asked++ }));

@@ -1,6 +1,11 @@
 import type { ConsentState } from '../profiles/profile.js';
 import type { IngestSettings } from '../settings/workspace-settings.js';
-import { checkConsent, type ConsentPolicy } from './consent.js';
+import {
+  checkConsent,
+  consentPreferenceUpdatedEvent,
+  readConsentPreferences,
+  type ConsentPolicy,
+} from './consent.js';
 import type { DeadLetterReason, FieldError } from './dead-letter-store.js';
 import type { EventType, OnrampEvent } from './event.js';
 import { normalizeEvent } from './normalize-event.js';
@@ -90,6 +95,9 @@ export function prepareMessages(
       const consent = checkConsent(options.consent, event, options.storedConsent(event));
       if (!consent.allowed) {
         result.droppedForConsent++;
+        // The event is not kept, but the person's choice is: a revocation must reach the profile.
+        const preferences = readConsentPreferences(event);
+        if (preferences !== undefined) result.events.push(consentRecordOf(event, preferences));
         continue;
       }
     }
@@ -135,4 +143,22 @@ function checkSize(
 function prefixField(path: string, field: string): string {
   if (path === '') return field;
   return field.startsWith('[') ? `${path}${field}` : `${path}.${field}`;
+}
+
+/**
+ * What is kept of an event dropped for lack of consent: only who, when and the
+ * consent preferences it carried, as a "Segment Consent Preference Updated" event
+ * (always allowed, see consent.ts) with a derived messageId so retries stay idempotent.
+ */
+function consentRecordOf(event: OnrampEvent, preferences: Record<string, boolean>): OnrampEvent {
+  return {
+    type: 'track',
+    event: consentPreferenceUpdatedEvent,
+    messageId: `${event.messageId}:consent`,
+    ...(event.userId === undefined ? {} : { userId: event.userId }),
+    ...(event.anonymousId === undefined ? {} : { anonymousId: event.anonymousId }),
+    context: { consent: { categoryPreferences: preferences } },
+    timestamp: event.timestamp,
+    receivedAt: event.receivedAt,
+  };
 }

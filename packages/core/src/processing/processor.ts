@@ -93,6 +93,16 @@ export class Processor {
     return loaded.get(lookup.profileId);
   }
 
+  /** Loads the profiles of these identities into memory (the ingest consent check reads them with peekProfile). */
+  async warm(workspaceId: string, identities: readonly IdentityKey[]): Promise<void> {
+    const cache = this.cacheOf(workspaceId);
+    const cold = identities.filter((identity) => {
+      const profileId = cache.resolve(identity);
+      return profileId === undefined || !cache.profiles.has(profileId);
+    });
+    if (cold.length > 0) await this.load(workspaceId, cache, cold);
+  }
+
   /** The profile an identity resolves to, if it is in memory (no I/O): for the ingest consent check. */
   peekProfile(workspaceId: string, identity: IdentityKey): ProfileState | undefined {
     const cache = this.caches.get(workspaceId);
@@ -212,6 +222,13 @@ export class Processor {
         return profile;
       },
       link: (identity, profile) => {
+        const previous = cache.lookup(identity);
+        if (previous !== undefined && previous !== profile && identity.startsWith('a:')) {
+          // A device moving to another user: the old profile no longer lists it (nor its events).
+          const index = previous.anonymousIds.indexOf(identity.slice(2));
+          if (index >= 0) previous.anonymousIds.splice(index, 1);
+          cache.markDirty(previous.id);
+        }
         cache.link(identity, profile.id);
         if (identity.startsWith('u:')) {
           profile.userId ??= identity.slice(2);

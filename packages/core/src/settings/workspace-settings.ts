@@ -1,7 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 const Duration = Type.String({
-  pattern: '^\\d+(\\.\\d+)?(ms|s|m|h|d|w)$',
+  // A positive number: "0m" is refused rather than silently replaced by a default.
+  pattern: '^(?!0+(\\.0+)?(ms|s|m|h|d|w)$)\\d+(\\.\\d+)?(ms|s|m|h|d|w)$',
   description: 'A duration such as "500ms", "30s", "30m", "24h", "7d", "2w".',
 });
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { Type, type Static } from '@sinclair/typebox';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
-import { WorkspaceSettingsSchema, type WorkspaceSettings } from '@onramp/core';
+import { WorkspaceSettingsSchema, compileTrackingPlan, type WorkspaceSettings } from '@onramp/core';
 
 /** The workspace config file: who the workspace is, and its settings. */
 export const ConfigFileSchema = Type.Object(
@@ -63,9 +63,41 @@ export function parseConfig(text: string, file: string): ConfigFile {
     );
   }
   const data: unknown = document.toJS() ?? {};
-  if (validateConfig(data)) return data;
-  const issues = (validateConfig.errors ?? []).map((error) => issueOf(error, document.contents, lineCounter, file));
-  throw new ConfigError(issues);
+  if (!validateConfig(data)) {
+    const errors = collapseAlternatives(validateConfig.errors ?? []);
+    throw new ConfigError(errors.map((error) => issueOf(error, document.contents, lineCounter, file)));
+  }
+  // JSON Schemas of the tracking plan must compile too: check each, so the error names the event.
+  const schemaIssues: ConfigIssue[] = [];
+  for (const [name, schema] of Object.entries(data.trackingPlan.events)) {
+    try {
+      compileTrackingPlan({ ...data.trackingPlan, events: { [name]: schema } });
+    } catch (error) {
+      const path = ['trackingPlan', 'events', name];
+      const { line, column } = locate(document.contents, path, lineCounter);
+      const message = `is not a valid JSON Schema (${(error as Error).message.replace(/^.*invalid JSON Schema: /, '')})`;
+      schemaIssues.push({ file, line, column, field: path.join('.'), message });
+    }
+  }
+  if (schemaIssues.length > 0) throw new ConfigError(schemaIssues);
+  return data;
+}
+
+/**
+ * Ajv reports a failed union (`anyOf` of literals) as one error per literal plus the
+ * anyOf itself; users want one line: "must be one of: off, flag, reject".
+ */
+function collapseAlternatives(errors: ErrorObject[]): ErrorObject[] {
+  const unions = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  return errors.flatMap((error) => {
+    if (!unions.has(error.instancePath)) return [error];
+    if (error.keyword !== 'anyOf') return [];
+    const allowed = errors
+      .filter((e) => e.instancePath === error.instancePath && e.keyword === 'const')
+      .map((e) => String((e.params as { allowedValue?: unknown }).allowedValue));
+    const message = allowed.length > 0 ? `must be one of: ${allowed.join(', ')}` : (error.message ?? 'is invalid');
+    return [{ ...error, message }];
+  });
 }
 
 /** Splits a config into the workspace identity and its engine settings. */
@@ -88,6 +120,8 @@ function issueOf(error: ErrorObject, root: Node | null, lineCounter: LineCounter
     path.push(extra);
     field = path.join('.');
     message = 'is not a known field';
+  } else if (error.keyword === 'pattern' && String(error.params.pattern).includes('(ms|s|m|h|d|w)')) {
+    message = 'must be a positive duration such as "500ms", "30s", "30m", "24h", "7d", "2w"';
   } else if (error.keyword === 'required') {
     field = [...path, String(error.params.missingProperty)].join('.');
     message = 'is required';

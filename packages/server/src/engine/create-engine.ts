@@ -15,6 +15,8 @@ import {
   type DeadLetterStore,
   type EventLog,
   type IdentityKey,
+  type JsonValue,
+  type OnrampEvent,
   type ProfileChange,
   type ProfileState,
   type ProfileStore,
@@ -167,6 +169,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
 
     async ingest(runtime: WorkspaceRuntime, request: IngestRequest): Promise<IngestReport> {
       const workspaceId = runtime.workspace.id;
+      // The consent check reads stored consent from memory: load the profiles it needs first.
+      if (runtime.consent.enforced) await processor.warm(workspaceId, senderIdentities(request.inputs));
       const receivedAt = clock.now();
       const prepared = prepareMessages(request.inputs, {
         receivedAt,
@@ -281,7 +285,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
 }
 
 /** The stored event as the API shows it: times as ISO 8601 strings. */
-function presentEvent(event: import('@onramp/core').OnrampEvent): Record<string, unknown> {
+function presentEvent(event: OnrampEvent): Record<string, unknown> {
   const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
   return {
     ...event,
@@ -292,8 +296,27 @@ function presentEvent(event: import('@onramp/core').OnrampEvent): Record<string,
   };
 }
 
-function toJsonPayload(payload: unknown): import('@onramp/core').JsonValue {
+function toJsonPayload(payload: unknown): JsonValue {
   if (payload === undefined) return null;
   // Payloads come from JSON.parse, so they are JSON already; the store truncates huge ones.
-  return payload as import('@onramp/core').JsonValue;
+  if (typeof payload === 'object' && payload !== null && !Array.isArray(payload) && 'writeKey' in payload) {
+    // A dead letter never keeps the key that authenticated it.
+    const { writeKey: _writeKey, ...rest } = payload as Record<string, JsonValue>;
+    return rest;
+  }
+  return payload as JsonValue;
+}
+
+/** The identity each raw message would be partitioned by (userId, else anonymousId), unvalidated. */
+function senderIdentities(inputs: readonly unknown[]): IdentityKey[] {
+  const identities: IdentityKey[] = [];
+  for (const input of inputs) {
+    if (typeof input !== 'object' || input === null) continue;
+    const { userId, anonymousId } = input as { userId?: unknown; anonymousId?: unknown };
+    if (typeof userId === 'string' || typeof userId === 'number') identities.push(userIdentity(String(userId)));
+    else if (typeof anonymousId === 'string' || typeof anonymousId === 'number') {
+      identities.push(anonymousIdentity(String(anonymousId)));
+    }
+  }
+  return identities;
 }

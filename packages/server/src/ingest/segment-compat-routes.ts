@@ -28,9 +28,11 @@ export async function registerSegmentCompatRoutes(
           { field: 'writeKey', message: 'names no workspace' },
         ]);
       }
+      // Append to CORS's `Vary: Origin`: a shared cache must not serve one origin's CORS headers to another.
+      const vary = reply.getHeader('vary');
       void reply
         .header('cache-control', 'public, max-age=60')
-        .header('vary', 'Host, X-Forwarded-Host, X-Forwarded-Proto, X-Forwarded-Prefix');
+        .header('vary', [vary, 'Origin, Host, X-Forwarded-Host, X-Forwarded-Proto, X-Forwarded-Prefix'].filter(Boolean).join(', '));
       return sourceSettings(writeKey, publicOrigin(request));
     },
   );
