@@ -11,8 +11,14 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' },
+      ],
     },
   },
   {
@@ -23,9 +29,34 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@onramp/server', '@onramp/server/*', '**/server/**'], message: 'core must not import server.' },
-            { group: ['fastify', 'fastify/*', '@fastify/*', 'better-sqlite3', 'pg', 'ioredis', '@nats-io/*'], message: 'core does no I/O.' },
-            { group: ['node:fs', 'node:fs/*', 'fs', 'node:net', 'node:http', 'node:child_process', 'node:worker_threads'], message: 'core does no I/O.' },
+            {
+              group: ['@onramp/server', '@onramp/server/*', '**/server/**'],
+              message: 'core must not import server.',
+            },
+            {
+              group: [
+                'fastify',
+                'fastify/*',
+                '@fastify/*',
+                'better-sqlite3',
+                'pg',
+                'ioredis',
+                '@nats-io/*',
+              ],
+              message: 'core does no I/O.',
+            },
+            {
+              group: [
+                'node:fs',
+                'node:fs/*',
+                'fs',
+                'node:net',
+                'node:http',
+                'node:child_process',
+                'node:worker_threads',
+              ],
+              message: 'core does no I/O.',
+            },
           ],
         },
       ],

@@ -100,10 +100,20 @@ async function start(env: EngineEnv): Promise<number> {
   return 0;
 }
 
-async function withStorage<T>(env: EngineEnv, work: (storage: ReturnType<typeof openSqliteStorage>) => Promise<T>): Promise<T> {
+async function withStorage<T>(
+  env: EngineEnv,
+  work: (storage: ReturnType<typeof openSqliteStorage>) => Promise<T>,
+): Promise<T> {
   const path = join(env.dataDir, 'onramp.db');
-  if (!existsSync(path)) throw new EnvError(`No Onramp data in ${env.dataDir}: run "onramp start" first.`);
-  const storage = openSqliteStorage({ path, durability: env.durability, partitions: env.partitions, clock: systemClock, dedupWindowMs: 1 });
+  if (!existsSync(path))
+    throw new EnvError(`No Onramp data in ${env.dataDir}: run "onramp start" first.`);
+  const storage = openSqliteStorage({
+    path,
+    durability: env.durability,
+    partitions: env.partitions,
+    clock: systemClock,
+    dedupWindowMs: 1,
+  });
   try {
     return await work(storage);
   } finally {
@@ -122,11 +132,18 @@ async function printKeys(env: EngineEnv): Promise<number> {
   });
 }
 
-async function printToken(env: EngineEnv, userId: string | undefined, workspaceId: string | undefined): Promise<number> {
+async function printToken(
+  env: EngineEnv,
+  userId: string | undefined,
+  workspaceId: string | undefined,
+): Promise<number> {
   if (userId === undefined) throw new EnvError('Usage: onramp token <userId> [--workspace ID]');
   return withStorage(env, async (storage) => {
     // The config's workspace by default, as `onramp start` would use.
-    const id = workspaceId ?? (env.configPath === undefined ? defaultConfig() : loadConfigFile(env.configPath)).workspace.id;
+    const id =
+      workspaceId ??
+      (env.configPath === undefined ? defaultConfig() : loadConfigFile(env.configPath)).workspace
+        .id;
     const workspace = await storage.workspaces.get(id);
     if (workspace === undefined) throw new EnvError(`No workspace ${id} in ${env.dataDir}`);
     process.stdout.write(`${signUserToken(userId, workspace.identitySecret)}\n`);
@@ -140,11 +157,13 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     const code = (error as { code?: unknown }).code;
-    if (error instanceof ConfigError || error instanceof EnvError) process.stderr.write(`${error.message}\n`);
+    if (error instanceof ConfigError || error instanceof EnvError)
+      process.stderr.write(`${error.message}\n`);
     else if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`${(error as Error).message.split('. ')[0]}.\nRun "onramp --help" for usage.\n`);
-    }
-    else process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+      process.stderr.write(
+        `${(error as Error).message.split('. ')[0]}.\nRun "onramp --help" for usage.\n`,
+      );
+    } else process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
     process.exitCode = 1;
   },
 );

@@ -1,5 +1,10 @@
 export { startServer, type RunningServer, type StartOptions } from './start-server.js';
-export { createEngine, compileWorkspace, type EngineOptions, type EngineStorage } from './engine/create-engine.js';
+export {
+  createEngine,
+  compileWorkspace,
+  type EngineOptions,
+  type EngineStorage,
+} from './engine/create-engine.js';
 export type { Engine, WorkspaceRuntime, IngestReport, IngestRequest } from './engine/engine.js';
 export { buildApp } from './http/app.js';
 export { readEngineEnv, type EngineEnv } from './config/env.js';

@@ -3,8 +3,20 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
-import { parseDuration, systemClock, type Clock, type Workspace, type WorkspaceSettings, type WorkspaceStore } from '@onramp/core';
-import { defaultConfig, loadConfigFile, settingsOf, type ConfigFile } from './config/config-file.js';
+import {
+  parseDuration,
+  systemClock,
+  type Clock,
+  type Workspace,
+  type WorkspaceSettings,
+  type WorkspaceStore,
+} from '@onramp/core';
+import {
+  defaultConfig,
+  loadConfigFile,
+  settingsOf,
+  type ConfigFile,
+} from './config/config-file.js';
 import type { EngineEnv } from './config/env.js';
 import { createEngine } from './engine/create-engine.js';
 import type { Engine } from './engine/engine.js';
@@ -36,8 +48,11 @@ export interface StartOptions {
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const { env } = options;
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? pino({ level: env.logLevel, serializers: { req: serializeRequest } });
-  const config = options.config ?? (env.configPath === undefined ? defaultConfig() : loadConfigFile(env.configPath));
+  const logger =
+    options.logger ?? pino({ level: env.logLevel, serializers: { req: serializeRequest } });
+  const config =
+    options.config ??
+    (env.configPath === undefined ? defaultConfig() : loadConfigFile(env.configPath));
   const settings = settingsOf(config);
 
   mkdirSync(env.dataDir, { recursive: true });
@@ -48,7 +63,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     clock,
     dedupWindowMs: dedupWindowOf(settings),
   });
-  const { workspace, generated } = await ensureDefaultWorkspace(storage.workspaces, config, env, clock);
+  const { workspace, generated } = await ensureDefaultWorkspace(
+    storage.workspaces,
+    config,
+    env,
+    clock,
+  );
   const metrics = createEngineMetrics();
   const engine = await createEngine({
     storage,
@@ -56,7 +76,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     logger,
     metrics,
     push: createMemoryPushHub({ metrics }),
-    settingsOf: (candidate): WorkspaceSettings => (candidate.id === workspace.id ? settings : settingsOf(defaultConfig())),
+    settingsOf: (candidate): WorkspaceSettings =>
+      candidate.id === workspace.id ? settings : settingsOf(defaultConfig()),
     flushIntervalMs: env.flushIntervalMs,
   });
   const app = await buildApp({ engine, logger, bodyLimit: 8 * 1024 * 1024 });
@@ -109,7 +130,8 @@ async function ensureDefaultWorkspace(
 ): Promise<{ workspace: Workspace; generated: boolean }> {
   const existing = await workspaces.get(config.workspace.id);
   const key = (prefix: string) => `${prefix}_${randomBytes(18).toString('base64url')}`;
-  const generated = existing === undefined && (env.writeKey === undefined || env.adminKey === undefined);
+  const generated =
+    existing === undefined && (env.writeKey === undefined || env.adminKey === undefined);
   const workspace: Workspace = {
     id: config.workspace.id,
     name: config.workspace.name,
@@ -123,7 +145,12 @@ async function ensureDefaultWorkspace(
 }
 
 /** Request log lines without credentials: the stream takes its write key and user token in the query. */
-export function serializeRequest(request: { method?: string; url?: string; id?: unknown; ip?: unknown }): Record<string, unknown> {
+export function serializeRequest(request: {
+  method?: string;
+  url?: string;
+  id?: unknown;
+  ip?: unknown;
+}): Record<string, unknown> {
   return {
     id: request.id,
     method: request.method,

@@ -47,7 +47,10 @@ test('config check validates the example and names file, line and field of error
     writeFileSync(bad, 'profiles:\n  sessionTimeout: soon\n');
     const result = onramp(['config', 'check', bad]);
     assert.equal(result.code, 1);
-    assert.equal(result.stderr.trim(), `${bad}:2:3 profiles.sessionTimeout: must be a positive duration such as "500ms", "30s", "30m", "24h", "7d", "2w"`);
+    assert.equal(
+      result.stderr.trim(),
+      `${bad}:2:3 profiles.sessionTimeout: must be a positive duration such as "500ms", "30s", "30m", "24h", "7d", "2w"`,
+    );
     const missing = onramp(['config', 'check', join(dir, 'nope.yaml')]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /nope\.yaml/);

@@ -26,7 +26,9 @@ async function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject()));
+      server.close(() =>
+        typeof address === 'object' && address !== null ? resolve(address.port) : reject(),
+      );
     });
   });
 }
@@ -101,7 +103,9 @@ async function profileTotals(url: string): Promise<Map<string, number>> {
     });
     if (response.status === 404) continue;
     assert.equal(response.status, 200);
-    const profile = (await response.json()) as { metrics: { eventCount: number; events: Record<string, { total: number }> } };
+    const profile = (await response.json()) as {
+      metrics: { eventCount: number; events: Record<string, { total: number }> };
+    };
     assert.equal(profile.metrics.eventCount, profile.metrics.events.Tick?.total ?? 0);
     totals.set(`user-${u}`, profile.metrics.eventCount);
   }
@@ -111,101 +115,118 @@ async function profileTotals(url: string): Promise<Map<string, number>> {
 function expectedTotals(batches: Batch[]): Map<string, number> {
   const totals = new Map<string, number>();
   for (const batch of batches) {
-    for (const message of batch.messages) totals.set(message.userId, (totals.get(message.userId) ?? 0) + 1);
+    for (const message of batch.messages)
+      totals.set(message.userId, (totals.get(message.userId) ?? 0) + 1);
   }
   return totals;
 }
 
-test('kill -9 during sustained ingest: every acknowledged event is counted exactly once', { timeout: 180_000 }, async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'onramp-crash-'));
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const batches = makeBatches(4000, 20);
-  const acknowledged = new Set<number>();
-  let engine = startEngine(dataDir, port);
-  try {
-    await waitReady(url);
-    let next = 0;
-    let kills = 0;
-    // Four clients send concurrently while the engine is killed every few hundred milliseconds;
-    // a client whose request failed backs off a little, as Segment's clients do.
-    const clients = Array.from({ length: 4 }, async () => {
-      while (next < batches.length) {
-        const batch = batches[next++] as Batch;
-        if (await send(url, batch)) acknowledged.add(batch.id);
-        else await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    });
-    const killer = (async () => {
-      while (next < batches.length && kills < 6) {
-        await new Promise((resolve) => setTimeout(resolve, 250 + Math.random() * 400));
-        const exited = new Promise((resolve) => engine.once('exit', resolve));
-        engine.kill('SIGKILL');
-        await exited;
-        kills++;
-        engine = startEngine(dataDir, port);
-        await waitReady(url);
-      }
-    })();
-    await Promise.all([...clients, killer]);
-    assert.ok(kills >= 3, `the engine was killed ${kills} times`);
-    assert.ok(acknowledged.size > 0 && acknowledged.size < batches.length, 'some batches were lost in flight');
+test(
+  'kill -9 during sustained ingest: every acknowledged event is counted exactly once',
+  { timeout: 180_000 },
+  async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'onramp-crash-'));
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const batches = makeBatches(4000, 20);
+    const acknowledged = new Set<number>();
+    let engine = startEngine(dataDir, port);
+    try {
+      await waitReady(url);
+      let next = 0;
+      let kills = 0;
+      // Four clients send concurrently while the engine is killed every few hundred milliseconds;
+      // a client whose request failed backs off a little, as Segment's clients do.
+      const clients = Array.from({ length: 4 }, async () => {
+        while (next < batches.length) {
+          const batch = batches[next++] as Batch;
+          if (await send(url, batch)) acknowledged.add(batch.id);
+          else await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      });
+      const killer = (async () => {
+        while (next < batches.length && kills < 6) {
+          await new Promise((resolve) => setTimeout(resolve, 250 + Math.random() * 400));
+          const exited = new Promise((resolve) => engine.once('exit', resolve));
+          engine.kill('SIGKILL');
+          await exited;
+          kills++;
+          engine = startEngine(dataDir, port);
+          await waitReady(url);
+        }
+      })();
+      await Promise.all([...clients, killer]);
+      assert.ok(kills >= 3, `the engine was killed ${kills} times`);
+      assert.ok(
+        acknowledged.size > 0 && acknowledged.size < batches.length,
+        'some batches were lost in flight',
+      );
 
-    // After a crash, acknowledged events must all be there, none twice, before any retry.
-    const exited = new Promise((resolve) => engine.once('exit', resolve));
-    engine.kill('SIGKILL');
-    await exited;
-    engine = startEngine(dataDir, port);
-    await waitReady(url);
-    const afterCrash = await profileTotals(url);
-    const acked = expectedTotals(batches.filter((batch) => acknowledged.has(batch.id)));
-    for (const [userId, count] of acked) {
-      assert.ok((afterCrash.get(userId) ?? 0) >= count, `${userId}: acknowledged events lost`);
+      // After a crash, acknowledged events must all be there, none twice, before any retry.
+      const exited = new Promise((resolve) => engine.once('exit', resolve));
+      engine.kill('SIGKILL');
+      await exited;
+      engine = startEngine(dataDir, port);
+      await waitReady(url);
+      const afterCrash = await profileTotals(url);
+      const acked = expectedTotals(batches.filter((batch) => acknowledged.has(batch.id)));
+      for (const [userId, count] of acked) {
+        assert.ok((afterCrash.get(userId) ?? 0) >= count, `${userId}: acknowledged events lost`);
+      }
+
+      // The client retries whatever was not acknowledged (same messageIds): now exactly all, once.
+      for (const batch of batches) {
+        if (acknowledged.has(batch.id)) continue;
+        assert.ok(await send(url, batch), `retry of batch ${batch.id}`);
+      }
+      // Re-sending acknowledged batches is idempotent too.
+      for (const batch of batches.slice(0, 20)) assert.ok(await send(url, batch));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.deepEqual(await profileTotals(url), expectedTotals(batches));
+    } finally {
+      engine.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
     }
+  },
+);
 
-    // The client retries whatever was not acknowledged (same messageIds): now exactly all, once.
-    for (const batch of batches) {
-      if (acknowledged.has(batch.id)) continue;
-      assert.ok(await send(url, batch), `retry of batch ${batch.id}`);
+test(
+  'SIGTERM during ingest: graceful shutdown loses nothing acknowledged',
+  { timeout: 60_000 },
+  async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'onramp-sigterm-'));
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const batches = makeBatches(200, 20);
+    const acknowledged = new Set<number>();
+    let engine = startEngine(dataDir, port);
+    try {
+      await waitReady(url);
+      let next = 0;
+      const clients = Array.from({ length: 4 }, async () => {
+        while (next < batches.length) {
+          const batch = batches[next++] as Batch;
+          if (await send(url, batch)) acknowledged.add(batch.id);
+        }
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      engine.kill('SIGTERM');
+      const code = await new Promise<number | null>((resolve) =>
+        engine.once('exit', (exitCode) => resolve(exitCode)),
+      );
+      assert.equal(code, 0, 'clean exit on SIGTERM');
+      await Promise.all(clients);
+      engine = startEngine(dataDir, port);
+      await waitReady(url);
+      const totals = await profileTotals(url);
+      // Nothing was retried: the stored counts are exactly the acknowledged events.
+      assert.deepEqual(
+        totals,
+        expectedTotals(batches.filter((batch) => acknowledged.has(batch.id))),
+      );
+    } finally {
+      engine.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
     }
-    // Re-sending acknowledged batches is idempotent too.
-    for (const batch of batches.slice(0, 20)) assert.ok(await send(url, batch));
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    assert.deepEqual(await profileTotals(url), expectedTotals(batches));
-  } finally {
-    engine.kill('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-});
-
-test('SIGTERM during ingest: graceful shutdown loses nothing acknowledged', { timeout: 60_000 }, async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'onramp-sigterm-'));
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const batches = makeBatches(200, 20);
-  const acknowledged = new Set<number>();
-  let engine = startEngine(dataDir, port);
-  try {
-    await waitReady(url);
-    let next = 0;
-    const clients = Array.from({ length: 4 }, async () => {
-      while (next < batches.length) {
-        const batch = batches[next++] as Batch;
-        if (await send(url, batch)) acknowledged.add(batch.id);
-      }
-    });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    engine.kill('SIGTERM');
-    const code = await new Promise<number | null>((resolve) => engine.once("exit", (exitCode) => resolve(exitCode)));
-    assert.equal(code, 0, 'clean exit on SIGTERM');
-    await Promise.all(clients);
-    engine = startEngine(dataDir, port);
-    await waitReady(url);
-    const totals = await profileTotals(url);
-    // Nothing was retried: the stored counts are exactly the acknowledged events.
-    assert.deepEqual(totals, expectedTotals(batches.filter((batch) => acknowledged.has(batch.id))));
-  } finally {
-    engine.kill('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-});
+  },
+);

@@ -2,7 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { JsonValue } from '../json/json.js';
 import { describeDeadLetterStoreContract } from './dead-letter-store.contract.js';
-import { createMemoryDeadLetterStore, truncateDeadLetterPayload } from './memory-dead-letter-store.js';
+import {
+  createMemoryDeadLetterStore,
+  truncateDeadLetterPayload,
+} from './memory-dead-letter-store.js';
 
 describeDeadLetterStoreContract('memory', async () => {
   const store = createMemoryDeadLetterStore();

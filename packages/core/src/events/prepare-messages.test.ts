@@ -193,7 +193,10 @@ describe('prepareMessages', () => {
   });
 
   it('keeps only the consent choice of an event that revokes its own purpose', () => {
-    const consentSettings: ConsentSettings = { purposes: { '*': 'Analytics' }, whenUnknown: 'allow' };
+    const consentSettings: ConsentSettings = {
+      purposes: { '*': 'Analytics' },
+      whenUnknown: 'allow',
+    };
     const revoking = track('Clicked', {
       userId: 'eve',
       messageId: 'm-1',
@@ -208,7 +211,9 @@ describe('prepareMessages', () => {
     assert.equal(record?.messageId, 'm-1:consent');
     assert.equal(record?.userId, 'eve');
     assert.equal(record?.properties, undefined, 'no data of the dropped event is kept');
-    assert.deepEqual(record?.context, { consent: { categoryPreferences: { Analytics: false, Ads: true } } });
+    assert.deepEqual(record?.context, {
+      consent: { categoryPreferences: { Analytics: false, Ads: true } },
+    });
   });
 
   it('does not ask for stored consent when no purpose is configured', () => {

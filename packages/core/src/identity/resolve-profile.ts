@@ -1,4 +1,9 @@
-import { anonymousIdentity, userIdentity, type IdentityKey, type OnrampEvent } from '../events/event.js';
+import {
+  anonymousIdentity,
+  userIdentity,
+  type IdentityKey,
+  type OnrampEvent,
+} from '../events/event.js';
 import type { ProfileState } from '../profiles/profile.js';
 
 /**
@@ -38,7 +43,8 @@ export function identitiesOf(event: OnrampEvent): IdentityKey[] {
 export function resolveProfile(event: OnrampEvent, graph: IdentityGraph): ProfileState {
   if (event.type === 'alias') return resolveAlias(event, graph);
   const user = event.userId === undefined ? undefined : userIdentity(event.userId);
-  const anonymous = event.anonymousId === undefined ? undefined : anonymousIdentity(event.anonymousId);
+  const anonymous =
+    event.anonymousId === undefined ? undefined : anonymousIdentity(event.anonymousId);
   const byUser = user === undefined ? undefined : graph.lookup(user);
   const byAnonymous = anonymous === undefined ? undefined : graph.lookup(anonymous);
 

@@ -17,8 +17,7 @@ export interface AppendInput {
 
 /** The outcome of one appended event, in input order. */
 export type AppendResult =
-  | { status: 'appended'; partition: number; offset: number }
-  | { status: 'duplicate' };
+  { status: 'appended'; partition: number; offset: number } | { status: 'duplicate' };
 
 export interface ReadEventsQuery {
   workspaceId: string;

@@ -1,7 +1,12 @@
 import { anonymousIdentity, userIdentity, type IdentityKey } from '../events/event.js';
 import { identitiesOf, resolveProfile, type IdentityGraph } from '../identity/resolve-profile.js';
 import type { EventLog, LogEntry } from '../log/event-log.js';
-import { applyEvent, createProfile, mergeProfiles, type ProfilePlan } from '../profiles/apply-event.js';
+import {
+  applyEvent,
+  createProfile,
+  mergeProfiles,
+  type ProfilePlan,
+} from '../profiles/apply-event.js';
 import type { ProfileState } from '../profiles/profile.js';
 import type { IdentityLink, ProfileStore, ProfileWrite } from '../profiles/profile-store.js';
 import type { Clock } from '../time/clock.js';
@@ -74,7 +79,12 @@ export class Processor {
   stats(): ProcessorStats {
     let dirty = 0;
     for (const cache of this.caches.values()) dirty += cache.dirty.size;
-    return { applied: this.applyCount, errors: this.errorCount, dirty, checkpoints: new Map(this.applied) };
+    return {
+      applied: this.applyCount,
+      errors: this.errorCount,
+      dirty,
+      checkpoints: new Map(this.applied),
+    };
   }
 
   /** The freshest state of a profile: in memory if hot, else from the store. */
@@ -116,7 +126,11 @@ export class Processor {
     const limit = this.options.readBatch ?? 2000;
     for (let partition = 0; partition < this.options.log.partitions; partition++) {
       for (;;) {
-        const entries = await this.options.log.read(partition, this.applied.get(partition) ?? 0, limit);
+        const entries = await this.options.log.read(
+          partition,
+          this.applied.get(partition) ?? 0,
+          limit,
+        );
         if (entries.length === 0) break;
         await this.applyEntries(entries);
         total += entries.length;
@@ -133,7 +147,8 @@ export class Processor {
     for (const entry of entries) {
       try {
         const change = this.applyEntry(entry, now);
-        if (change !== undefined) changes.set(`${entry.workspaceId}\u0000${change.profile.id}`, change);
+        if (change !== undefined)
+          changes.set(`${entry.workspaceId}\u0000${change.profile.id}`, change);
       } catch (error) {
         // A poison event must not stop the partition: count it, report it with its offset, go on.
         this.errorCount++;
@@ -172,7 +187,11 @@ export class Processor {
     }
   }
 
-  private async load(workspaceId: string, cache: ProfileCache, identities: IdentityKey[]): Promise<void> {
+  private async load(
+    workspaceId: string,
+    cache: ProfileCache,
+    identities: IdentityKey[],
+  ): Promise<void> {
     let unresolved: IdentityKey[] = [];
     const missing = new Map<string, IdentityKey[]>();
     const need = (profileId: string, identity: IdentityKey) => {
@@ -239,7 +258,8 @@ export class Processor {
       },
       merge: (target, source) => {
         mergeProfiles(target, source, plan, now);
-        for (const anonymousId of source.anonymousIds) cache.link(anonymousIdentity(anonymousId), target.id);
+        for (const anonymousId of source.anonymousIds)
+          cache.link(anonymousIdentity(anonymousId), target.id);
         if (source.userId !== undefined) cache.link(userIdentity(source.userId), target.id);
         // Other identities still naming the source follow the redirect until the flush,
         // after which the store has re-pointed them (see ProfileCache.resolve).
@@ -258,8 +278,10 @@ export class Processor {
         const state = cache.profiles.get(profileId);
         if (state !== undefined) profiles.push({ workspaceId, state });
       }
-      for (const [identity, profileId] of cache.dirtyLinks) identities.push({ workspaceId, identity, profileId });
-      for (const [profileId, mergedInto] of cache.deleted) deletedProfiles.push({ workspaceId, profileId, mergedInto });
+      for (const [identity, profileId] of cache.dirtyLinks)
+        identities.push({ workspaceId, identity, profileId });
+      for (const [profileId, mergedInto] of cache.deleted)
+        deletedProfiles.push({ workspaceId, profileId, mergedInto });
     }
     // The store captures the states synchronously, so clearing right after is safe.
     const committed = this.options.store.commit({
@@ -281,7 +303,8 @@ export class Processor {
       // Nothing was written: mark it all pending again so the next flush retries it.
       for (const { cache, dirty, links, deleted } of pending) {
         for (const id of dirty) cache.dirty.add(id);
-        for (const [identity, id] of links) if (!cache.dirtyLinks.has(identity)) cache.dirtyLinks.set(identity, id);
+        for (const [identity, id] of links)
+          if (!cache.dirtyLinks.has(identity)) cache.dirtyLinks.set(identity, id);
         for (const [id, into] of deleted) cache.deleted.set(id, into);
       }
       throw error;

@@ -20,16 +20,25 @@ export const TrackingPlanSchema = Type.Object(
   {
     mode: Type.Union([Type.Literal('off'), Type.Literal('flag'), Type.Literal('reject')], {
       default: 'off',
-      description: 'off: no checks; flag: store and mark violations; reject: dead-letter violations.',
+      description:
+        'off: no checks; flag: store and mark violations; reject: dead-letter violations.',
     }),
-    unplannedEvents: Type.Union([Type.Literal('allow'), Type.Literal('flag'), Type.Literal('reject')], {
-      default: 'allow',
-      description: 'What to do with track events that the plan does not name.',
-    }),
-    events: Type.Record(Type.String({ minLength: 1 }), Type.Object({}, { additionalProperties: true }), {
-      default: {},
-      description: 'JSON Schema (draft 2020-12 subset supported by Ajv) of each event, keyed by event name.',
-    }),
+    unplannedEvents: Type.Union(
+      [Type.Literal('allow'), Type.Literal('flag'), Type.Literal('reject')],
+      {
+        default: 'allow',
+        description: 'What to do with track events that the plan does not name.',
+      },
+    ),
+    events: Type.Record(
+      Type.String({ minLength: 1 }),
+      Type.Object({}, { additionalProperties: true }),
+      {
+        default: {},
+        description:
+          'JSON Schema (draft 2020-12 subset supported by Ajv) of each event, keyed by event name.',
+      },
+    ),
   },
   { additionalProperties: false, default: {} },
 );

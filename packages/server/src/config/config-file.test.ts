@@ -25,7 +25,11 @@ test('an empty config gets every default', () => {
 });
 
 test('errors name the file, line, column and field', () => {
-  const issues = issuesOf(['ingest:', '  dedupWindow: 0h', 'profiles:', '  windows: [1h, 2x]', '  colour: red'].join('\n'));
+  const issues = issuesOf(
+    ['ingest:', '  dedupWindow: 0h', 'profiles:', '  windows: [1h, 2x]', '  colour: red'].join(
+      '\n',
+    ),
+  );
   const byField = new Map(issues.map((issue) => [issue.field, issue]));
   assert.equal(byField.get('ingest.dedupWindow')?.line, 2);
   assert.match(byField.get('ingest.dedupWindow')?.message ?? '', /positive duration/);
@@ -65,17 +69,28 @@ test('__proto__ in the config cannot pollute prototypes', () => {
 });
 
 test('the environment is read, validated and frozen', () => {
-  const env = readEngineEnv({ PORT: '4100', ONRAMP_DATA_DIR: '/tmp/x', ONRAMP_DURABILITY: 'normal' });
+  const env = readEngineEnv({
+    PORT: '4100',
+    ONRAMP_DATA_DIR: '/tmp/x',
+    ONRAMP_DURABILITY: 'normal',
+  });
   assert.equal(env.port, 4100);
   assert.equal(env.durability, 'normal');
   assert.equal(env.host, '0.0.0.0');
   assert.ok(Object.isFrozen(env));
-  assert.throws(() => readEngineEnv({ PORT: 'eighty' }), (error: unknown) => {
-    assert.ok(error instanceof EnvError);
-    assert.match(error.message, /PORT/);
-    return true;
-  });
+  assert.throws(
+    () => readEngineEnv({ PORT: 'eighty' }),
+    (error: unknown) => {
+      assert.ok(error instanceof EnvError);
+      assert.match(error.message, /PORT/);
+      return true;
+    },
+  );
   assert.throws(() => readEngineEnv({ ONRAMP_ADMIN_KEY: 'short' }), /ONRAMP_ADMIN_KEY/);
   assert.throws(() => readEngineEnv({ ONRAMP_DURABILITY: 'maybe' }), /ONRAMP_DURABILITY/);
-  assert.equal(readEngineEnv({ PORT: '4100' }, { port: 0 }).port, 0, 'flags win over the environment');
+  assert.equal(
+    readEngineEnv({ PORT: '4100' }, { port: 0 }).port,
+    0,
+    'flags win over the environment',
+  );
 });

@@ -32,7 +32,13 @@ export interface ConfigIssue {
 /** A config that failed validation; its message lists every issue as file:line:column field: message. */
 export class ConfigError extends Error {
   constructor(readonly issues: ConfigIssue[]) {
-    super(issues.map((issue) => `${issue.file}:${issue.line}:${issue.column} ${issue.field}: ${issue.message}`).join('\n'));
+    super(
+      issues
+        .map(
+          (issue) => `${issue.file}:${issue.line}:${issue.column} ${issue.field}: ${issue.message}`,
+        )
+        .join('\n'),
+    );
     this.name = 'ConfigError';
   }
 }
@@ -46,7 +52,9 @@ export function loadConfigFile(path: string): ConfigFile {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError([{ file: path, line: 0, column: 0, field: '(file)', message: (error as Error).message }]);
+    throw new ConfigError([
+      { file: path, line: 0, column: 0, field: '(file)', message: (error as Error).message },
+    ]);
   }
   return parseConfig(text, path);
 }
@@ -58,14 +66,22 @@ export function parseConfig(text: string, file: string): ConfigFile {
     throw new ConfigError(
       document.errors.map((error) => {
         const position = lineCounter.linePos(error.pos[0]);
-        return { file, line: position.line, column: position.col, field: '(yaml)', message: error.message };
+        return {
+          file,
+          line: position.line,
+          column: position.col,
+          field: '(yaml)',
+          message: error.message,
+        };
       }),
     );
   }
   const data: unknown = document.toJS() ?? {};
   if (!validateConfig(data)) {
     const errors = collapseAlternatives(validateConfig.errors ?? []);
-    throw new ConfigError(errors.map((error) => issueOf(error, document.contents, lineCounter, file)));
+    throw new ConfigError(
+      errors.map((error) => issueOf(error, document.contents, lineCounter, file)),
+    );
   }
   // JSON Schemas of the tracking plan must compile too: check each, so the error names the event.
   const schemaIssues: ConfigIssue[] = [];
@@ -95,7 +111,10 @@ function collapseAlternatives(errors: ErrorObject[]): ErrorObject[] {
     const allowed = errors
       .filter((e) => e.instancePath === error.instancePath && e.keyword === 'const')
       .map((e) => String((e.params as { allowedValue?: unknown }).allowedValue));
-    const message = allowed.length > 0 ? `must be one of: ${allowed.join(', ')}` : (error.message ?? 'is invalid');
+    const message =
+      allowed.length > 0
+        ? `must be one of: ${allowed.join(', ')}`
+        : (error.message ?? 'is invalid');
     return [{ ...error, message }];
   });
 }
@@ -111,7 +130,12 @@ export function defaultConfig(): ConfigFile {
   return parseConfig('{}', '(defaults)');
 }
 
-function issueOf(error: ErrorObject, root: Node | null, lineCounter: LineCounter, file: string): ConfigIssue {
+function issueOf(
+  error: ErrorObject,
+  root: Node | null,
+  lineCounter: LineCounter,
+  file: string,
+): ConfigIssue {
   const path = error.instancePath.split('/').slice(1).map(decodePointer);
   let field = path.join('.');
   let message = error.message ?? 'is invalid';
@@ -120,7 +144,10 @@ function issueOf(error: ErrorObject, root: Node | null, lineCounter: LineCounter
     path.push(extra);
     field = path.join('.');
     message = 'is not a known field';
-  } else if (error.keyword === 'pattern' && String(error.params.pattern).includes('(ms|s|m|h|d|w)')) {
+  } else if (
+    error.keyword === 'pattern' &&
+    String(error.params.pattern).includes('(ms|s|m|h|d|w)')
+  ) {
     message = 'must be a positive duration such as "500ms", "30s", "30m", "24h", "7d", "2w"';
   } else if (error.keyword === 'required') {
     field = [...path, String(error.params.missingProperty)].join('.');
@@ -131,12 +158,18 @@ function issueOf(error: ErrorObject, root: Node | null, lineCounter: LineCounter
 }
 
 /** The line of the deepest YAML node on the path (a key's line for unknown keys). */
-function locate(root: Node | null, path: string[], lineCounter: LineCounter): { line: number; column: number } {
+function locate(
+  root: Node | null,
+  path: string[],
+  lineCounter: LineCounter,
+): { line: number; column: number } {
   let node: unknown = root;
   let offset = root?.range?.[0] ?? 0;
   for (const segment of path) {
     if (isMap(node)) {
-      const pair = node.items.find((item) => String((item.key as { value?: unknown } | null)?.value) === segment);
+      const pair = node.items.find(
+        (item) => String((item.key as { value?: unknown } | null)?.value) === segment,
+      );
       if (pair === undefined) break;
       const key = pair.key as Node | null;
       offset = key?.range?.[0] ?? offset;

@@ -15,13 +15,16 @@ export const EngineEnvSchema = Type.Object(
     adminKey: Type.Optional(Type.String({ minLength: 16, maxLength: 200 })),
     identitySecret: Type.Optional(Type.String({ minLength: 16, maxLength: 200 })),
     logLevel: Type.Union(
-      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) =>
+        Type.Literal(level),
+      ),
       { default: 'info' },
     ),
     partitions: Type.Integer({ minimum: 1, maximum: 256, default: 1 }),
     durability: Type.Union([Type.Literal('full'), Type.Literal('normal')], {
       default: 'full',
-      description: 'full: fsync every group commit (survives power loss); normal: survives process crashes.',
+      description:
+        'full: fsync every group commit (survives power loss); normal: survives process crashes.',
     }),
     flushIntervalMs: Type.Integer({ minimum: 10, maximum: 60_000, default: 250 }),
   },
@@ -46,7 +49,9 @@ const variables: Record<string, { key: keyof EngineEnv; number?: boolean }> = {
 
 export const environmentVariables = Object.keys(variables);
 
-const validate = new Ajv({ useDefaults: true, allErrors: true }).compile<EngineEnv>(EngineEnvSchema);
+const validate = new Ajv({ useDefaults: true, allErrors: true }).compile<EngineEnv>(
+  EngineEnvSchema,
+);
 
 export class EnvError extends Error {
   override name = 'EnvError';

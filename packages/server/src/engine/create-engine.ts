@@ -26,7 +26,13 @@ import {
 } from '@onramp/core';
 import type { EngineMetrics } from '../observability/metrics.js';
 import type { PushHub } from '../realtime/push-hub.js';
-import type { Engine, IngestReport, IngestRequest, ProfileLookup, WorkspaceRuntime } from './engine.js';
+import type {
+  Engine,
+  IngestReport,
+  IngestRequest,
+  ProfileLookup,
+  WorkspaceRuntime,
+} from './engine.js';
 
 export interface EngineStorage {
   eventLog: EventLog;
@@ -51,7 +57,10 @@ export interface EngineOptions {
 }
 
 /** Compiles a workspace's settings once, when it is loaded or its config changes. */
-export function compileWorkspace(workspace: Workspace, settings: WorkspaceSettings): WorkspaceRuntime {
+export function compileWorkspace(
+  workspace: Workspace,
+  settings: WorkspaceSettings,
+): WorkspaceRuntime {
   return {
     workspace,
     settings,
@@ -85,7 +94,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     onChanges: publishChanges,
     onError: (error, entry) => {
       metrics.processorErrors.inc();
-      logger.error({ err: error, partition: entry.partition, offset: entry.offset }, 'event could not be applied');
+      logger.error(
+        { err: error, partition: entry.partition, offset: entry.offset },
+        'event could not be applied',
+      );
     },
   });
 
@@ -140,7 +152,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     const checkpoints = processor.stats().checkpoints;
     for (let partition = 0; partition < storage.eventLog.partitions; partition++) {
       const head = await storage.eventLog.headOffset(partition);
-      metrics.logLag.set({ partition: String(partition) }, Math.max(0, head - (checkpoints.get(partition) ?? 0)));
+      metrics.logLag.set(
+        { partition: String(partition) },
+        Math.max(0, head - (checkpoints.get(partition) ?? 0)),
+      );
     }
   }
 
@@ -152,8 +167,12 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     }
   }
 
-  async function findProfile(workspaceId: string, lookup: ProfileLookup): Promise<ProfileState | undefined> {
-    if ('profileId' in lookup) return processor.findProfile(workspaceId, { profileId: lookup.profileId });
+  async function findProfile(
+    workspaceId: string,
+    lookup: ProfileLookup,
+  ): Promise<ProfileState | undefined> {
+    if ('profileId' in lookup)
+      return processor.findProfile(workspaceId, { profileId: lookup.profileId });
     const identity: IdentityKey =
       'userId' in lookup ? userIdentity(lookup.userId) : anonymousIdentity(lookup.anonymousId);
     return processor.findProfile(workspaceId, { identity });
@@ -170,7 +189,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     async ingest(runtime: WorkspaceRuntime, request: IngestRequest): Promise<IngestReport> {
       const workspaceId = runtime.workspace.id;
       // The consent check reads stored consent from memory: load the profiles it needs first.
-      if (runtime.consent.enforced) await processor.warm(workspaceId, senderIdentities(request.inputs));
+      if (runtime.consent.enforced)
+        await processor.warm(workspaceId, senderIdentities(request.inputs));
       const receivedAt = clock.now();
       const prepared = prepareMessages(request.inputs, {
         receivedAt,
@@ -180,11 +200,16 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         settings: runtime.settings.ingest,
         trackingPlan: runtime.trackingPlan,
         consent: runtime.consent,
-        storedConsent: (event) => processor.peekProfile(workspaceId, partitionIdentity(event))?.consent,
+        storedConsent: (event) =>
+          processor.peekProfile(workspaceId, partitionIdentity(event))?.consent,
         newMessageId: randomUUID,
         measureSize: request.measureSize,
       });
-      const rejected = prepared.rejected.map(({ index, reason, errors }) => ({ index, reason, errors }));
+      const rejected = prepared.rejected.map(({ index, reason, errors }) => ({
+        index,
+        reason,
+        errors,
+      }));
       const deadLettersWritten =
         prepared.rejected.length === 0
           ? undefined
@@ -251,7 +276,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     },
 
     listDeadLetters: (workspaceId, { before, limit }) =>
-      storage.deadLetters.list(workspaceId, { limit, ...(before === undefined ? {} : { beforeId: before }) }),
+      storage.deadLetters.list(workspaceId, {
+        limit,
+        ...(before === undefined ? {} : { beforeId: before }),
+      }),
 
     isReady: () => ready && !stopping,
 
@@ -262,7 +290,13 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       flushTimer = setInterval(() => void flushSafely(), options.flushIntervalMs ?? 250);
       flushTimer.unref();
       ready = true;
-      logger.info({ workspaces: runtimes.size, checkpoints: Object.fromEntries(processor.stats().checkpoints) }, 'engine started');
+      logger.info(
+        {
+          workspaces: runtimes.size,
+          checkpoints: Object.fromEntries(processor.stats().checkpoints),
+        },
+        'engine started',
+      );
     },
 
     async stop() {
@@ -278,7 +312,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       await storage.profileStore.close();
       await storage.deadLetters.close();
       await storage.workspaces.close();
-      logger.info({ checkpoints: Object.fromEntries(processor.stats().checkpoints) }, 'engine stopped');
+      logger.info(
+        { checkpoints: Object.fromEntries(processor.stats().checkpoints) },
+        'engine stopped',
+      );
     },
   };
   return engine;
@@ -286,20 +323,28 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
 
 /** The stored event as the API shows it: times as ISO 8601 strings. */
 function presentEvent(event: OnrampEvent): Record<string, unknown> {
-  const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+  const iso = (ms: number | undefined) =>
+    ms === undefined ? undefined : new Date(ms).toISOString();
   return {
     ...event,
     timestamp: iso(event.timestamp),
     receivedAt: iso(event.receivedAt),
     ...(event.sentAt === undefined ? {} : { sentAt: iso(event.sentAt) }),
-    ...(event.originalTimestamp === undefined ? {} : { originalTimestamp: iso(event.originalTimestamp) }),
+    ...(event.originalTimestamp === undefined
+      ? {}
+      : { originalTimestamp: iso(event.originalTimestamp) }),
   };
 }
 
 function toJsonPayload(payload: unknown): JsonValue {
   if (payload === undefined) return null;
   // Payloads come from JSON.parse, so they are JSON already; the store truncates huge ones.
-  if (typeof payload === 'object' && payload !== null && !Array.isArray(payload) && 'writeKey' in payload) {
+  if (
+    typeof payload === 'object' &&
+    payload !== null &&
+    !Array.isArray(payload) &&
+    'writeKey' in payload
+  ) {
     // A dead letter never keeps the key that authenticated it.
     const { writeKey: _writeKey, ...rest } = payload as Record<string, JsonValue>;
     return rest;
@@ -313,7 +358,8 @@ function senderIdentities(inputs: readonly unknown[]): IdentityKey[] {
   for (const input of inputs) {
     if (typeof input !== 'object' || input === null) continue;
     const { userId, anonymousId } = input as { userId?: unknown; anonymousId?: unknown };
-    if (typeof userId === 'string' || typeof userId === 'number') identities.push(userIdentity(String(userId)));
+    if (typeof userId === 'string' || typeof userId === 'number')
+      identities.push(userIdentity(String(userId)));
     else if (typeof anonymousId === 'string' || typeof anonymousId === 'number') {
       identities.push(anonymousIdentity(String(anonymousId)));
     }

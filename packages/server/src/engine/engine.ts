@@ -76,7 +76,10 @@ export interface Engine {
     lookup: ProfileLookup,
     options: { before?: number; limit: number },
   ): Promise<ProfileEventsPage | undefined>;
-  listDeadLetters(workspaceId: string, options: { before?: number; limit: number }): Promise<DeadLetter[]>;
+  listDeadLetters(
+    workspaceId: string,
+    options: { before?: number; limit: number },
+  ): Promise<DeadLetter[]>;
   /** True once storage is open and the processor has caught up with the log found at start. */
   isReady(): boolean;
   start(): Promise<void>;

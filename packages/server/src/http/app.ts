@@ -35,7 +35,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     void reply.code(onrampError.statusCode).send(onrampError.toJSON());
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send(new OnrampError('ONR_NOT_FOUND', `No route ${request.method} ${request.url}`).toJSON());
+    void reply
+      .code(404)
+      .send(new OnrampError('ONR_NOT_FOUND', `No route ${request.method} ${request.url}`).toJSON());
   });
 
   await app.register(swagger, {
@@ -44,11 +46,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       info: {
         title: 'Onramp API',
         version: '0.1.0',
-        description: 'Segment-compatible ingest, profiles, realtime push and the admin API of Onramp.',
+        description:
+          'Segment-compatible ingest, profiles, realtime push and the admin API of Onramp.',
       },
       components: {
         securitySchemes: {
-          writeKey: { type: 'http', scheme: 'basic', description: 'The write key as the Basic username, empty password.' },
+          writeKey: {
+            type: 'http',
+            scheme: 'basic',
+            description: 'The write key as the Basic username, empty password.',
+          },
           adminKey: { type: 'http', scheme: 'bearer', description: 'The workspace admin key.' },
         },
       },
@@ -83,7 +90,9 @@ function toOnrampError(error: FastifyError | OnrampError): OnrampError {
       ]);
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new OnrampError('ONR_INVALID_JSON', 'Body is not valid JSON.', [{ field: 'body', message: error.message }]);
+      return new OnrampError('ONR_INVALID_JSON', 'Body is not valid JSON.', [
+        { field: 'body', message: error.message },
+      ]);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new OnrampError('ONR_UNSUPPORTED_MEDIA_TYPE', error.message);
     case 'FST_ERR_VALIDATION':
@@ -103,11 +112,17 @@ function fieldErrorsOf(error: FastifyError): { field: string; message: string }[
     const named =
       issue.keyword === 'required' && typeof issue.params.missingProperty === 'string'
         ? issue.params.missingProperty
-        : issue.keyword === 'additionalProperties' && typeof issue.params.additionalProperty === 'string'
+        : issue.keyword === 'additionalProperties' &&
+            typeof issue.params.additionalProperty === 'string'
           ? issue.params.additionalProperty
           : undefined;
-    const field = [context, path, named].filter((part) => part !== undefined && part !== '').join('.');
-    const message = issue.keyword === 'additionalProperties' ? 'is not a known field' : (issue.message ?? 'is invalid');
+    const field = [context, path, named]
+      .filter((part) => part !== undefined && part !== '')
+      .join('.');
+    const message =
+      issue.keyword === 'additionalProperties'
+        ? 'is not a known field'
+        : (issue.message ?? 'is invalid');
     return { field, message };
   });
 }

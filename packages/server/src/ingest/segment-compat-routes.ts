@@ -32,7 +32,12 @@ export async function registerSegmentCompatRoutes(
       const vary = reply.getHeader('vary');
       void reply
         .header('cache-control', 'public, max-age=60')
-        .header('vary', [vary, 'Origin, Host, X-Forwarded-Host, X-Forwarded-Proto, X-Forwarded-Prefix'].filter(Boolean).join(', '));
+        .header(
+          'vary',
+          [vary, 'Origin, Host, X-Forwarded-Host, X-Forwarded-Proto, X-Forwarded-Prefix']
+            .filter(Boolean)
+            .join(', '),
+        );
       return sourceSettings(writeKey, publicOrigin(request));
     },
   );

@@ -18,7 +18,8 @@ export interface EngineMetrics {
 
 export function createEngineMetrics(options: { defaultMetrics?: boolean } = {}): EngineMetrics {
   const registry = new Registry();
-  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'onramp_' });
+  if (options.defaultMetrics !== false)
+    collectDefaultMetrics({ register: registry, prefix: 'onramp_' });
   const registers = [registry];
   const fast = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
   return {

@@ -18,7 +18,11 @@ export interface PushHub {
   /** Delivers to the user's open connections and keeps it for resumption. */
   publish(workspaceId: string, userId: string, message: PushMessage): void;
   /** Returns an unsubscribe function. */
-  subscribe(workspaceId: string, userId: string, listener: (message: PushMessage) => void): () => void;
+  subscribe(
+    workspaceId: string,
+    userId: string,
+    listener: (message: PushMessage) => void,
+  ): () => void;
   /**
    * The buffered messages with id > afterId, oldest first; undefined when the
    * buffer no longer reaches back to afterId (the caller then sends a snapshot).

@@ -57,7 +57,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     workspace: { id, writeKey, adminKey, identitySecret },
     async close({ keepData = false } = {}) {
       await server.close();
-      if (!keepData && options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+      if (!keepData && options.dataDir === undefined)
+        rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
