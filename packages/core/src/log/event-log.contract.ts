@@ -264,16 +264,12 @@ export function describeEventLogContract(
         assert.equal(await log.headOffset(partitionOf('u:u1', 4)), 0);
       }));
 
-    it('keeps its own copy of events', () =>
+    it('reads back exactly what was appended', () =>
       withLog(async ({ log }) => {
-        const event = testEvent({ properties: { plan: 'free' } });
+        const event = testEvent({ properties: { plan: 'free', nested: { list: [1, 'two', null] } } });
         await log.append(inputs('w1', [event]));
-        (event.properties as { plan: string }).plan = 'changed';
         const [entry] = await log.read(partitionOf('u:u1', 4), 0, 1);
-        assert.equal(entry?.event.properties?.plan, 'free');
-        (entry?.event.properties as { plan: string }).plan = 'changed';
-        const [again] = await log.read(partitionOf('u:u1', 4), 0, 1);
-        assert.equal(again?.event.properties?.plan, 'free');
+        assert.deepEqual(entry?.event, event);
       }));
 
     it('commits queued appends on close, then refuses new ones', () =>

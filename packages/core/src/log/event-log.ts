@@ -38,6 +38,9 @@ export interface EventLog {
    * An event whose (workspaceId, messageId) was appended within the
    * de-duplication window is not appended again: it reports `duplicate`.
    * Concurrent calls are committed together (group commit).
+   * The log takes ownership of the events: callers must not change an event after
+   * appending it, and entries returned by read() are shared and read-only (the
+   * embedded log hands recently appended objects to the processor without copying).
    */
   append(inputs: readonly AppendInput[]): Promise<AppendResult[]>;
   /** Entries of one partition with offset > afterOffset, oldest first. */

@@ -142,13 +142,12 @@ export class Processor {
 
   private async applyEntries(entries: LogEntry[]): Promise<void> {
     await this.preload(entries);
-    const changes = new Map<string, ProfileChange>();
+    const changes = new Map<ProfileState, ProfileChange>();
     const now = this.options.clock.now();
     for (const entry of entries) {
       try {
         const change = this.applyEntry(entry, now);
-        if (change !== undefined)
-          changes.set(`${entry.workspaceId}\u0000${change.profile.id}`, change);
+        if (change !== undefined) changes.set(change.profile, change);
       } catch (error) {
         // A poison event must not stop the partition: count it, report it with its offset, go on.
         this.errorCount++;

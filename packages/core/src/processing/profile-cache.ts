@@ -14,13 +14,9 @@ export class ProfileCache {
   readonly deleted = new Map<string, string>();
 
   get(profileId: string): ProfileState | undefined {
-    const profile = this.profiles.get(profileId);
-    if (profile !== undefined) {
-      // Map iteration order is insertion order: re-inserting makes it most recently used.
-      this.profiles.delete(profileId);
-      this.profiles.set(profileId, profile);
-    }
-    return profile;
+    // No reordering per lookup (it runs several times per event): eviction takes the
+    // profiles loaded longest ago among the clean ones, and active ones are dirty.
+    return this.profiles.get(profileId);
   }
 
   lookup(identity: IdentityKey): ProfileState | undefined {
@@ -68,7 +64,7 @@ export class ProfileCache {
     this.deleted.clear();
   }
 
-  /** Drops least recently used clean profiles until at most `capacity` remain. */
+  /** Drops the clean profiles loaded longest ago until at most `capacity` remain. */
   evict(capacity: number): number {
     let evicted = 0;
     if (this.profiles.size <= capacity) return evicted;

@@ -26,7 +26,7 @@ export const EngineEnvSchema = Type.Object(
       description:
         'full: fsync every group commit (survives power loss); normal: survives process crashes.',
     }),
-    flushIntervalMs: Type.Integer({ minimum: 10, maximum: 60_000, default: 250 }),
+    flushIntervalMs: Type.Integer({ minimum: 10, maximum: 60_000, default: 1000 }),
   },
   { additionalProperties: false },
 );

@@ -136,7 +136,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
           pumpAgain = false;
           const applied = await processor.catchUp();
           metrics.processedEvents.inc(applied);
-          if (processor.stats().dirty >= (options.flushProfiles ?? 10_000)) await processor.flush();
+          if (processor.stats().dirty >= (options.flushProfiles ?? 50_000)) await processor.flush();
         } while (pumpAgain);
         await updateLag();
       } catch (error) {
@@ -287,7 +287,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       await processor.start();
       unsubscribe = storage.eventLog.onAppend(() => void pump());
       await pump();
-      flushTimer = setInterval(() => void flushSafely(), options.flushIntervalMs ?? 250);
+      flushTimer = setInterval(() => void flushSafely(), options.flushIntervalMs ?? 1000);
       flushTimer.unref();
       ready = true;
       logger.info(

@@ -21,6 +21,8 @@ export interface SqliteEventLogOptions {
   clock: Clock;
   /** Most events committed in one transaction (a larger append call gets its own). Default 5000. */
   maxBatchEvents?: number;
+  /** Entries per partition kept in memory after commit, for read() (default 50 000). */
+  tailEntries?: number;
   /** Where an exception thrown by an onAppend listener goes; console.error by default. */
   reportError?: (error: unknown) => void;
   /** Identity-index entries written per sorted run (see sqlite-identity-index.ts). Default 32 768. */
@@ -49,6 +51,8 @@ interface Row {
   identityKey: number;
   partition: number;
   json: string;
+  /** The appended event itself: what the in-memory tail hands to the processor. */
+  event: OnrampEvent;
 }
 
 interface PendingAppend {
@@ -98,6 +102,9 @@ export function createSqliteEventLog(options: SqliteEventLogOptions): SqliteEven
     },
   };
   const listeners = new Set<() => void>();
+  const tail = createTail(partitions, options.tailEntries ?? 50_000, (partition) => {
+    return (sql.head.get(partition) as number | undefined) ?? 0;
+  });
   let queue: PendingAppend[] = [];
   let scheduled = false;
   let closed = false;
@@ -182,9 +189,21 @@ export function createSqliteEventLog(options: SqliteEventLogOptions): SqliteEven
     let duplicates = 0;
     batch.forEach((pending, i) => {
       const out = results[i] as AppendResult[];
-      for (const result of out) {
-        if (result === duplicate) duplicates++;
-        else appended++;
+      for (let j = 0; j < out.length; j++) {
+        const result = out[j] as AppendResult;
+        if (result.status === 'duplicate') {
+          duplicates++;
+          continue;
+        }
+        appended++;
+        const row = pending.rows[j] as Row;
+        tail.add({
+          offset: result.offset,
+          partition: result.partition,
+          workspaceId: row.workspaceId,
+          identity: row.identity,
+          event: row.event,
+        });
       }
       pending.resolve(out);
     });
@@ -239,6 +258,10 @@ export function createSqliteEventLog(options: SqliteEventLogOptions): SqliteEven
     },
     async read(partition, afterOffset, limit) {
       assertOpen();
+      // Recent entries come from memory: the processor applies what was just committed
+      // without reading it back and parsing it again.
+      const recent = tail.read(partition, afterOffset, limit);
+      if (recent !== undefined) return recent;
       const rows = sql.read.all(partition, afterOffset, limit) as unknown[][];
       return rows.map(toEntry);
     },
@@ -289,6 +312,7 @@ function toRow({ workspaceId, event }: AppendInput, partitions: number): Row {
     identityKey: hashPair(workspaceId, identity),
     partition: partitionOf(identity, partitions),
     json: JSON.stringify(event),
+    event,
   };
 }
 
@@ -341,5 +365,43 @@ function prepareStatements(db: Database) {
       )
       .pluck(),
     byOffset: db.prepare(`SELECT ${columns} FROM events WHERE log_offset = ?`).raw(),
+  };
+}
+
+/**
+ * The newest committed entries of each partition, in offset order. `floor` is the
+ * highest offset of the partition NOT held here, so a read after an offset at or
+ * above the floor is complete from memory; anything older is read from SQLite.
+ * Entries are the appended objects themselves: nobody mutates an event once appended.
+ */
+function createTail(partitions: number, capacity: number, headOf: (partition: number) => number) {
+  const entries: LogEntry[][] = [];
+  const floors: number[] = [];
+  for (let partition = 0; partition < partitions; partition++) {
+    entries.push([]);
+    floors.push(headOf(partition));
+  }
+  return {
+    add(entry: LogEntry): void {
+      const list = entries[entry.partition] as LogEntry[];
+      list.push(entry);
+      if (list.length > capacity * 2) {
+        // Trim in halves so the copy is amortized over many appends.
+        const dropped = list.splice(0, list.length - capacity);
+        floors[entry.partition] = (dropped[dropped.length - 1] as LogEntry).offset;
+      }
+    },
+    read(partition: number, afterOffset: number, limit: number): LogEntry[] | undefined {
+      const list = entries[partition];
+      if (list === undefined || afterOffset < (floors[partition] as number)) return undefined;
+      let low = 0;
+      let high = list.length;
+      while (low < high) {
+        const middle = (low + high) >>> 1;
+        if ((list[middle] as LogEntry).offset <= afterOffset) low = middle + 1;
+        else high = middle;
+      }
+      return list.slice(low, low + Math.max(0, limit));
+    },
   };
 }
