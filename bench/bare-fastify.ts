@@ -1,16 +1,55 @@
 // The peer of the ingest benchmark: a Fastify route that parses the same JSON
 // bodies as POST /v1/batch and acknowledges them, and does nothing else.
+// With BARE_PUSH=1 it is also the peer of the push benchmark: it keeps a total
+// per user and event name and writes it at once to the user's SSE stream
+// (GET /client/v1/stream?userId=…, no authentication), which measures what the
+// load generator, the loopback and the machine cost on their own.
 // Run as a child process by bench/lib/engine-process.ts; listens on PORT, HOST.
+import type { ServerResponse } from 'node:http';
 import { fastify } from 'fastify';
 
 const app = fastify({ logger: false, bodyLimit: 16 * 1024 * 1024 });
+const pushing = process.env.BARE_PUSH === '1';
+const streams = new Map<string, ServerResponse>();
+const totals = new Map<string, Record<string, { total: number }>>();
+let version = 0;
+
+interface Message {
+  userId?: unknown;
+  event?: unknown;
+}
 
 app.post('/v1/batch', async (request) => {
   const body = request.body as { batch?: unknown } | null;
   if (body === null || typeof body !== 'object' || !Array.isArray(body.batch)) {
     throw Object.assign(new Error('batch must be an array'), { statusCode: 400 });
   }
+  if (pushing) for (const message of body.batch as Message[]) push(message);
   return { success: true };
+});
+
+function push({ userId, event }: Message): void {
+  if (typeof userId !== 'string' || typeof event !== 'string') return;
+  const stream = streams.get(userId);
+  if (stream === undefined) return;
+  let events = totals.get(userId);
+  if (events === undefined) totals.set(userId, (events = {}));
+  const counter = (events[event] ??= { total: 0 });
+  counter.total++;
+  version++;
+  stream.write(
+    `id: ${version}\nevent: profile\ndata: ${JSON.stringify({ metrics: { events } })}\n\n`,
+  );
+}
+
+app.get<{ Querystring: { userId?: string } }>('/client/v1/stream', async (request, reply) => {
+  const { userId } = request.query;
+  if (!pushing || userId === undefined) return reply.code(404).send({ success: false });
+  reply.hijack();
+  reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  reply.raw.write('retry: 2000\n\n');
+  streams.set(userId, reply.raw);
+  reply.raw.once('close', () => streams.delete(userId));
 });
 
 app.get('/readyz', async () => ({ status: 'ready' }));
@@ -21,6 +60,7 @@ await app.listen({ port, host });
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
+    for (const stream of streams.values()) stream.end();
     void app.close().then(() => process.exit(0));
   });
 }

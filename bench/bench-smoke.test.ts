@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Cleanup } from './lib/cleanup.js';
 import { summarizeCpuProfile } from './lib/cpu-profile.js';
+import { sumOfSamples } from './lib/engine-metrics.js';
+import { decodeFirstLine } from './lib/source-lines.js';
 import { startBareFastify } from './lib/engine-process.js';
 import { createBatchSource } from './lib/ingest-bodies.js';
 import { createOnboardingHistories, onboardingEventsPerProfile } from './lib/onboarding-events.js';
@@ -168,8 +170,9 @@ describe('cpu profiles', () => {
         startTime: 0,
         endTime: 100,
         nodes: [
-          { id: 1, callFrame: frame('(root)', ''), hitCount: 0 },
-          { id: 2, callFrame: frame('parse', 'file:///repo/src/a.ts'), hitCount: 6 },
+          { id: 1, callFrame: frame('(root)', ''), hitCount: 0, children: [7, 5, 6] },
+          { id: 7, callFrame: frame('ingest', 'file:///repo/packages/x.ts'), children: [2, 3] },
+          { id: 2, callFrame: frame('parse', 'file:///repo/src/a.ts'), hitCount: 6, children: [4] },
           { id: 3, callFrame: frame('apply', 'file:///repo/src/b.ts'), hitCount: 3 },
           { id: 4, callFrame: frame('parse', 'file:///repo/src/a.ts'), hitCount: 0 },
           { id: 5, callFrame: frame('(garbage collector)', ''), hitCount: 1 },
@@ -185,5 +188,31 @@ describe('cpu profiles', () => {
     assert.equal(summary.files[0]?.name, 'src/a.ts');
     assert.equal(summary.busySamples, 10);
     assert.equal(summary.totalSamples, 20);
+    assert.deepEqual(summary.ownTotals, [{ name: 'ingest packages/x.ts:10', share: 0.9 }]);
+  });
+});
+
+describe('engine metrics and source maps', () => {
+  it('sums the samples of one metric over its labels', () => {
+    const text = [
+      '# HELP onramp_log_lag_events Offsets between the head and the processor.',
+      '# TYPE onramp_log_lag_events gauge',
+      'onramp_log_lag_events{partition="0"} 12',
+      'onramp_log_lag_events{partition="1"} 30',
+      'onramp_log_lag_events_other 1000',
+      'onramp_processor_events_total 5',
+    ].join('\n');
+    assert.equal(sumOfSamples(text, 'onramp_log_lag_events'), 42);
+    assert.equal(sumOfSamples(text, 'onramp_processor_events_total'), 5);
+    assert.equal(sumOfSamples(text, 'onramp_missing'), undefined);
+  });
+
+  it('decodes the first generated line of a source map', () => {
+    // Columns 0, 4 and 10 of the generated line map to original lines 1, 3 and 2 (0-based 0, 2, 1).
+    assert.deepEqual(decodeFirstLine('AAAA,IAEA,MADA;AACA'), [
+      [0, 0],
+      [4, 2],
+      [10, 1],
+    ]);
   });
 });

@@ -56,7 +56,18 @@ export async function startEngine(options: EngineProcessOptions): Promise<Engine
   };
 }
 
-/** The bare Fastify route (bench/bare-fastify.ts) in a child process. */
-export async function startBareFastify(cleanup: Cleanup): Promise<ChildServer> {
-  return startChildServer({ name: 'bare fastify', args: ['bench/bare-fastify.ts'], cleanup });
+/**
+ * The bare Fastify route (bench/bare-fastify.ts) in a child process; with
+ * `push`, it also streams per-user totals, as the peer of the push benchmark.
+ */
+export async function startBareFastify(
+  cleanup: Cleanup,
+  options: { push?: boolean } = {},
+): Promise<ChildServer> {
+  return startChildServer({
+    name: options.push === true ? 'bare fastify (push)' : 'bare fastify',
+    args: ['bench/bare-fastify.ts'],
+    env: { BARE_PUSH: options.push === true ? '1' : '0' },
+    cleanup,
+  });
 }

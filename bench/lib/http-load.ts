@@ -10,6 +10,9 @@ export interface ThroughputOptions {
   connections: number;
   warmupSeconds: number;
   seconds: number;
+  /** Called right before and right after the measured run (after the warm-up). */
+  beforeMeasure?: () => Promise<void>;
+  afterMeasure?: () => Promise<void>;
 }
 
 export interface Throughput {
@@ -52,7 +55,9 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
       ],
     });
   await run(options.warmupSeconds);
+  await options.beforeMeasure?.();
   const result = await run(options.seconds);
+  await options.afterMeasure?.();
   const ok = result['2xx'];
   const seconds = result.duration > 0 ? result.duration : options.seconds;
   return {

@@ -28,6 +28,8 @@ export interface BatchSourceOptions {
  */
 export interface BatchSource {
   batchSize: number;
+  /** Average size of one event in a body, in bytes. */
+  bytesPerEvent: number;
   /** The next body, with fresh messageIds. */
   next(): string;
   /** Bodies built so far. */
@@ -110,8 +112,11 @@ export function createBatchSource(options: BatchSourceOptions): BatchSource {
   }
   const run = Math.floor(Math.random() * 36 ** 6).toString(36);
   let count = 0;
+  const bytes = templates.reduce((sum, pieces) => sum + pieces.join('').length, 0);
   return {
     batchSize: options.batchSize,
+    // + the messageId, about 20 characters.
+    bytesPerEvent: bytes / (options.templates * options.batchSize) + 20,
     get count() {
       return count;
     },

@@ -80,7 +80,12 @@ export async function measurePushLatency(options: PushLatencyOptions): Promise<P
     const failed = opened.find((result) => result.status === 'rejected');
     if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
     await send(primeEvent, Date.now());
-    await waitFor(() => streams.every((s) => s.primed), 15_000, 'a first push for every user');
+    await waitFor(() => streams.every((s) => s.primed), 10_000, '').catch(() => {
+      const silent = streams.filter((s) => !s.primed).length;
+      throw new Error(
+        `${silent} of ${streams.length} streams got no push within 10 s of their first event`,
+      );
+    });
 
     loopDelay.enable();
     const start = performance.now();
