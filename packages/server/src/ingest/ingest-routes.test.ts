@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
-import { jsonErrorPosition } from './ingest-routes.js';
+import { jsonErrorPosition } from './ingest-body.js';
 
 /* Segment's HTTP Tracking API against the real engine (SQLite), over real HTTP. */
 
