@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { Value } from '@sinclair/typebox/value';
 import {
   WorkspaceSettingsSchema,
+  addAnonymousId,
   applyEvent,
   compileProfilePlan,
   createProfile,
@@ -63,7 +64,7 @@ export function measureProfileMemory(count: number): ProfileMemory {
         identities.set(`u:${event.userId}`, profile.id);
       }
       if (event.anonymousId !== undefined && profile.anonymousIds.length === 0) {
-        profile.anonymousIds.push(event.anonymousId);
+        addAnonymousId(profile, event.anonymousId, 25);
         identities.set(`a:${event.anonymousId}`, profile.id);
       }
       applyEvent(profile, event, plan, event.receivedAt);

@@ -21,6 +21,7 @@ export * from './profiles/touch.js';
 export * from './profiles/engagement.js';
 export * from './profiles/apply-event.js';
 export * from './profiles/profile-summary.js';
+export * from './profiles/profile-memory.js';
 export * from './processing/processor.js';
 export * from './settings/workspace-settings.js';
 export * from './workspaces/workspace.js';

@@ -266,7 +266,9 @@ export function describeEventLogContract(
 
     it('reads back exactly what was appended', () =>
       withLog(async ({ log }) => {
-        const event = testEvent({ properties: { plan: 'free', nested: { list: [1, 'two', null] } } });
+        const event = testEvent({
+          properties: { plan: 'free', nested: { list: [1, 'two', null] } },
+        });
         await log.append(inputs('w1', [event]));
         const [entry] = await log.read(partitionOf('u:u1', 4), 0, 1);
         assert.deepEqual(entry?.event, event);

@@ -6,7 +6,7 @@ import type { EventLog } from '../log/event-log.js';
 import { compileProfilePlan } from '../profiles/apply-event.js';
 import { createMemoryProfileStore } from '../profiles/memory-profile-store.js';
 import type { ProfileStore } from '../profiles/profile-store.js';
-import type { ProfileState } from '../profiles/profile.js';
+import { eventTotal, type ProfileState } from '../profiles/profile.js';
 import { createManualClock } from '../time/clock.js';
 import { Processor, type ProfileChange } from './processor.js';
 
@@ -24,11 +24,19 @@ const plan = compileProfilePlan({
 let messageCount = 0;
 function event(fields: Partial<OnrampEvent>): OnrampEvent {
   const now = clock.now();
-  return { type: 'track', event: 'Clicked', messageId: `m${messageCount++}`, timestamp: now, receivedAt: now, ...fields };
+  return {
+    type: 'track',
+    event: 'Clicked',
+    messageId: `m${messageCount++}`,
+    timestamp: now,
+    receivedAt: now,
+    ...fields,
+  };
 }
 
 function setup(options: { log?: EventLog; store?: ProfileStore; cacheCapacity?: number } = {}) {
-  const log = options.log ?? createMemoryEventLog({ partitions: 2, dedupWindowMs: 86_400_000, clock });
+  const log =
+    options.log ?? createMemoryEventLog({ partitions: 2, dedupWindowMs: 86_400_000, clock });
   const store = options.store ?? createMemoryProfileStore();
   const changes: ProfileChange[] = [];
   let ids = 0;
@@ -42,7 +50,8 @@ function setup(options: { log?: EventLog; store?: ProfileStore; cacheCapacity?: 
     ...(options.cacheCapacity === undefined ? {} : { cacheCapacity: options.cacheCapacity }),
     onChanges: (batch) => changes.push(...batch),
   });
-  const append = (...events: OnrampEvent[]) => log.append(events.map((e) => ({ workspaceId: 'ws', event: e })));
+  const append = (...events: OnrampEvent[]) =>
+    log.append(events.map((e) => ({ workspaceId: 'ws', event: e })));
   const profileOf = async (userId: string): Promise<ProfileState | undefined> =>
     processor.findProfile('ws', { identity: `u:${userId}` });
   return { log, store, processor, changes, append, profileOf };
@@ -53,7 +62,7 @@ test('applies events in order and reports each changed profile once per pass', a
   await processor.start();
   await append(event({ userId: 'ann' }), event({ userId: 'ann' }), event({ userId: 'bob' }));
   assert.equal(await processor.catchUp(), 3);
-  assert.equal((await profileOf('ann'))?.events['Clicked']?.total, 2);
+  assert.equal(eventTotal((await profileOf('ann')) ?? { events: {} }, 'Clicked'), 2);
   assert.equal((await profileOf('bob'))?.eventCount, 1);
   assert.deepEqual(changes.map((c) => c.profile.userId).sort(), ['ann', 'bob']);
   assert.equal(await processor.catchUp(), 0, 'nothing left to apply');
@@ -65,11 +74,19 @@ test('identify stitches an anonymous visitor into the user and merges their hist
   await append(event({ anonymousId: 'anon-1' }), event({ anonymousId: 'anon-1' }));
   await append(event({ userId: 'u1' }));
   await processor.catchUp();
-  await append(event({ type: 'identify', event: undefined, userId: 'u1', anonymousId: 'anon-1', traits: { plan: 'team' } }));
+  await append(
+    event({
+      type: 'identify',
+      event: undefined,
+      userId: 'u1',
+      anonymousId: 'anon-1',
+      traits: { plan: 'team' },
+    }),
+  );
   await processor.catchUp();
   const profile = await profileOf('u1');
   assert.equal(profile?.eventCount, 4);
-  assert.equal(profile?.events['Clicked']?.total, 3);
+  assert.equal(eventTotal(profile ?? { events: {} }, 'Clicked'), 3);
   assert.deepEqual(profile?.anonymousIds, ['anon-1']);
   assert.equal(profile?.traits['plan'], 'team');
   const viaAnonymous = await processor.findProfile('ws', { identity: 'a:anon-1' });
@@ -79,12 +96,21 @@ test('identify stitches an anonymous visitor into the user and merges their hist
 test('a shared device does not merge two known users; alias does', async () => {
   const { processor, append, profileOf } = setup();
   await processor.start();
-  await append(event({ userId: 'alice', anonymousId: 'laptop' }), event({ userId: 'bert', anonymousId: 'laptop' }));
+  await append(
+    event({ userId: 'alice', anonymousId: 'laptop' }),
+    event({ userId: 'bert', anonymousId: 'laptop' }),
+  );
   await processor.catchUp();
   const alice = await profileOf('alice');
   const bert = await profileOf('bert');
   assert.notEqual(alice?.id, bert?.id);
-  assert.equal((await processor.findProfile('ws', { identity: 'a:laptop' }))?.id, bert?.id, 'last sign-in wins');
+  assert.equal(
+    (await processor.findProfile('ws', { identity: 'a:laptop' }))?.id,
+    bert?.id,
+    'last sign-in wins',
+  );
+  assert.deepEqual(alice?.anonymousIds, [], "alice's profile no longer lists the device");
+  assert.deepEqual(bert?.anonymousIds, ['laptop']);
 
   await append(event({ type: 'alias', event: undefined, userId: 'alice', previousId: 'bert' }));
   await processor.catchUp();
@@ -106,7 +132,11 @@ test('a crash after a flush replays from the checkpoint without double counting'
 
   const second = setup({ log, store });
   await second.processor.start();
-  assert.equal((await second.profileOf('u0'))?.eventCount, 5, 'the store holds only the flushed state');
+  assert.equal(
+    (await second.profileOf('u0'))?.eventCount,
+    5,
+    'the store holds only the flushed state',
+  );
   assert.equal(await second.processor.catchUp(), 12);
   for (let u = 0; u < 4; u++) assert.equal((await second.profileOf(`u${u}`))?.eventCount, 8);
 });

@@ -2,6 +2,7 @@ import { anonymousIdentity, userIdentity, type IdentityKey } from '../events/eve
 import { identitiesOf, resolveProfile, type IdentityGraph } from '../identity/resolve-profile.js';
 import type { EventLog, LogEntry } from '../log/event-log.js';
 import {
+  addAnonymousId,
   applyEvent,
   createProfile,
   mergeProfiles,
@@ -243,8 +244,8 @@ export class Processor {
         const previous = cache.lookup(identity);
         if (previous !== undefined && previous !== profile && identity.startsWith('a:')) {
           // A device moving to another user: the old profile no longer lists it (nor its events).
-          const index = previous.anonymousIds.indexOf(identity.slice(2));
-          if (index >= 0) previous.anonymousIds.splice(index, 1);
+          const moved = identity.slice(2);
+          previous.anonymousIds = previous.anonymousIds.filter((id) => id !== moved);
           cache.markDirty(previous.id);
         }
         cache.link(identity, profile.id);
@@ -323,10 +324,4 @@ export class Processor {
     this.queue = next.catch(() => undefined);
     return next;
   }
-}
-
-function addAnonymousId(profile: ProfileState, anonymousId: string, max: number): void {
-  if (profile.anonymousIds.includes(anonymousId)) return;
-  profile.anonymousIds.push(anonymousId);
-  if (profile.anonymousIds.length > max) profile.anonymousIds.shift();
 }

@@ -6,14 +6,23 @@ import type { OnrampEvent } from '../events/event.js';
 import type { JsonObject } from '../json/json.js';
 import { ProfileSettingsSchema, type ProfileSettings } from '../settings/workspace-settings.js';
 import {
+  addAnonymousId,
   applyEvent,
   compileProfilePlan,
   createProfile,
-  eventStats,
   mergeProfiles,
 } from './apply-event.js';
-import type { ProfileState } from './profile.js';
-import { countInWindows } from './windows.js';
+import {
+  EVENT_BUCKETS,
+  eventCounters,
+  eventFirstSeen,
+  eventLastSeen,
+  eventTotal,
+  eventWindowCounts,
+  type ProfileState,
+} from './profile.js';
+import { summarizeProfile } from './profile-summary.js';
+import { sessionId } from './sessions.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -65,6 +74,7 @@ test('the plan compiles settings and adds the engagement window when missing', (
 test('a new profile is empty, and JSON-safe', () => {
   const state = createProfile('p1', T0);
   assert.deepEqual(JSON.parse(JSON.stringify(state)), state);
+  assert.equal(state.groups, undefined, 'nested records are created when first needed');
   assert.equal(state.version, 0);
   assert.equal(state.eventCount, 0);
 });
@@ -84,14 +94,17 @@ test('an event updates seen times, counters, sessions and version', () => {
   assert.equal(state.eventCount, 3);
   assert.equal(state.version, 3);
   assert.deepEqual(
-    { ...eventStats(state, 'Clicked'), buckets: undefined },
-    { first: T0, last: T0 + 10 * MIN, total: 2, buckets: undefined },
+    [
+      eventFirstSeen(state, 'Clicked'),
+      eventLastSeen(state, 'Clicked'),
+      eventTotal(state, 'Clicked'),
+    ],
+    [T0, T0 + 10 * MIN, 2],
   );
-  assert.equal(eventStats(state, '$page')?.total, 1);
-  assert.deepEqual(
-    countInWindows(eventStats(state, 'Clicked')?.buckets ?? [], plan.windows, T0 + 10 * MIN),
-    [2, 2, 2, 2],
-  );
+  assert.equal(eventTotal(state, '$page'), 1);
+  assert.deepEqual(eventWindowCounts(state, 'Clicked', plan.windows, T0 + 10 * MIN), [2, 2, 2, 2]);
+  assert.equal(eventTotal(state, 'Never'), 0);
+  assert.deepEqual(eventWindowCounts(state, 'Never', plan.windows, T0), [0, 0, 0, 0]);
   assert.equal(state.sessions.count, 1);
   assert.equal(state.sessions.totalDurationMs, 15 * MIN);
 });
@@ -103,6 +116,13 @@ test('identify merges traits shallowly; null sets null; context traits are ignor
     event({ context: { traits: { plan: 'hacked' } } }),
   ]);
   assert.deepEqual(state.traits, { plan: 'team', role: null, address: { zip: '69001' } });
+  apply(state, [event({ type: 'identify', traits: { seats: 3, plan: 'pro' } })]);
+  assert.deepEqual(state.traits, {
+    plan: 'pro',
+    role: null,
+    address: { zip: '69001' },
+    seats: 3,
+  });
 });
 
 test('__proto__ and other unsafe keys never reach a prototype', () => {
@@ -127,9 +147,10 @@ test('__proto__ and other unsafe keys never reach a prototype', () => {
   assert.deepEqual(Object.keys(state.traits), ['ok']);
   assert.deepEqual(Object.keys(state.events), ['$identify', 'toString', '$group', 'Clicked']);
   assert.equal(state.untrackedEvents, 2, '__proto__ and constructor are counted, not tracked');
-  assert.equal(eventStats(state, 'toString')?.total, 1);
-  assert.deepEqual(Object.keys(state.groups), ['g1']);
-  assert.deepEqual(state.groups['g1'], { ok: 1 });
+  assert.equal(eventTotal(state, 'toString'), 1);
+  assert.equal(eventTotal(state, 'constructor'), 0);
+  assert.deepEqual(Object.keys(state.groups ?? {}), ['g1']);
+  assert.deepEqual(state.groups?.['g1'], { ok: 1 });
   assert.deepEqual(state.consent?.categories, { ads: false });
 });
 
@@ -139,7 +160,7 @@ test('event names beyond maxEventNames count as untracked', () => {
   for (const name of ['a', 'b', 'c', 'a', 'd'])
     applyEvent(state, event({ event: name }), small, T0);
   assert.deepEqual(Object.keys(state.events), ['a', 'b']);
-  assert.equal(eventStats(state, 'a')?.total, 2);
+  assert.equal(eventTotal(state, 'a'), 2);
   assert.equal(state.untrackedEvents, 2);
   assert.equal(state.eventCount, 5);
 });
@@ -152,10 +173,13 @@ test('groups merge traits, keep the most recent last, and are bounded', () => {
   group('acme', { name: 'Acme', size: 10 });
   group('beta');
   group('acme', { size: 12 });
-  assert.deepEqual(Object.keys(state.groups), ['beta', 'acme']);
-  assert.deepEqual(state.groups['acme'], { name: 'Acme', size: 12 });
+  assert.deepEqual(Object.keys(state.groups ?? {}), ['beta', 'acme']);
+  assert.deepEqual(state.groups?.['acme'], { name: 'Acme', size: 12 });
+  group('acme', { plan: 'pro' });
+  assert.deepEqual(Object.keys(state.groups ?? {}), ['beta', 'acme'], 'the last one stays last');
+  assert.deepEqual(state.groups?.['acme'], { name: 'Acme', size: 12, plan: 'pro' });
   group('gamma', { name: 'G' });
-  assert.deepEqual(Object.keys(state.groups), ['acme', 'gamma']);
+  assert.deepEqual(Object.keys(state.groups ?? {}), ['acme', 'gamma']);
 });
 
 test('consent follows the latest statement by timestamp', () => {
@@ -180,6 +204,15 @@ test('touches come from the event context', () => {
   ]);
   assert.equal(state.firstTouch?.page, '/a');
   assert.equal(state.lastTouch?.page, '/c');
+});
+
+test('anonymousIds are linked once each, oldest first, bounded', () => {
+  const state = createProfile('p1', T0);
+  assert.equal(addAnonymousId(state, 'a1', 2), true);
+  assert.equal(addAnonymousId(state, 'a1', 2), false);
+  assert.equal(addAnonymousId(state, 'a2', 2), true);
+  assert.equal(addAnonymousId(state, 'a3', 2), true);
+  assert.deepEqual(state.anonymousIds, ['a2', 'a3'], 'the oldest is dropped');
 });
 
 test('merging profiles combines history as one person', () => {
@@ -217,23 +250,19 @@ test('merging profiles combines history as one person', () => {
   const versions = [user.version, anon.version];
   mergeProfiles(user, anon, plan, T0 + 30 * MIN);
   assert.deepEqual(user.traits, { plan: 'team', source: 'ad' });
-  assert.deepEqual(Object.keys(user.groups), ['beta', 'acme']);
+  assert.deepEqual(Object.keys(user.groups ?? {}), ['beta', 'acme']);
   assert.equal(user.firstSeen, T0);
   assert.equal(user.lastSeen, T0 + 25 * MIN);
   assert.equal(user.eventCount, 7);
-  const clicked = eventStats(user, 'Clicked');
   assert.deepEqual(
-    [clicked?.first, clicked?.last, clicked?.total],
+    [eventFirstSeen(user, 'Clicked'), eventLastSeen(user, 'Clicked'), eventTotal(user, 'Clicked')],
     [T0 + 5 * MIN, T0 + 25 * MIN, 2],
   );
-  assert.deepEqual(
-    countInWindows(clicked?.buckets ?? [], plan.windows, T0 + 30 * MIN),
-    [2, 2, 2, 2],
-  );
-  assert.equal(eventStats(user, 'Viewed')?.total, 1);
-  assert.notEqual(eventStats(user, 'Viewed')?.buckets, eventStats(anon, 'Viewed')?.buckets);
+  assert.deepEqual(eventWindowCounts(user, 'Clicked', plan.windows, T0 + 30 * MIN), [2, 2, 2, 2]);
+  assert.equal(eventTotal(user, 'Viewed'), 1);
+  assert.notEqual(eventCounters(user, 'Viewed'), eventCounters(anon, 'Viewed'), 'not shared');
   assert.equal(user.sessions.count, 1, 'sessions 20 minutes apart are one');
-  assert.equal(user.sessions.current?.start, T0);
+  assert.equal(user.sessions.start, T0);
   assert.deepEqual(user.consent?.categories, { ads: true });
   assert.equal(user.firstTouch?.page, '/landing');
   assert.deepEqual(user.anonymousIds, ['a1', 'a-user']);
@@ -256,7 +285,7 @@ test('merging respects the bounds', () => {
   assert.deepEqual(Object.keys(target.events), ['a', 'b']);
   // c's two events, plus each side's $group event that was beyond the bound.
   assert.equal(target.untrackedEvents, 2 + 1 + 1);
-  assert.deepEqual(Object.keys(target.groups), ['g1']);
+  assert.deepEqual(Object.keys(target.groups ?? {}), ['g1']);
   assert.deepEqual(target.anonymousIds, ['t1', 't2']);
 });
 
@@ -266,7 +295,8 @@ test('merging into an empty profile takes the source as is', () => {
   mergeProfiles(target, source, plan, T0);
   assert.equal(target.firstSeen, T0 - HOUR);
   assert.equal(target.lastSeen, T0 - HOUR);
-  assert.equal(target.sessions.current?.id, `t:${(T0 - HOUR).toString(36)}`);
+  assert.equal(summarizeProfile(target, plan, T0).sessions.current?.id, sessionId('t', T0 - HOUR));
+  assert.equal(sessionId('t', T0 - HOUR), `t:${(T0 - HOUR).toString(36)}`);
 });
 
 test('property: merged counts equal one profile fed every event', () => {
@@ -289,12 +319,13 @@ test('property: merged counts equal one profile fed every event', () => {
       mergeProfiles(left, right, plan, now);
       assert.equal(left.eventCount, whole.eventCount);
       for (const name of Object.keys(whole.events)) {
-        const a = eventStats(left, name);
-        const b = eventStats(whole, name);
-        assert.deepEqual([a?.first, a?.last, a?.total], [b?.first, b?.last, b?.total]);
         assert.deepEqual(
-          countInWindows(a?.buckets ?? [], plan.windows, now),
-          countInWindows(b?.buckets ?? [], plan.windows, now),
+          [eventFirstSeen(left, name), eventLastSeen(left, name), eventTotal(left, name)],
+          [eventFirstSeen(whole, name), eventLastSeen(whole, name), eventTotal(whole, name)],
+        );
+        assert.deepEqual(
+          eventWindowCounts(left, name, plan.windows, now),
+          eventWindowCounts(whole, name, plan.windows, now),
         );
       }
       if (whole.eventCount > 0)
@@ -310,11 +341,12 @@ test('a state loaded from JSON keeps working, crafted __proto__ keys included', 
   ]);
   const loaded = JSON.parse(JSON.stringify(state)) as ProfileState;
   apply(loaded, [event({ timestamp: T0 + MIN })], T0 + MIN);
-  assert.equal(eventStats(loaded, 'Clicked')?.total, 2);
+  assert.equal(eventTotal(loaded, 'Clicked'), 2);
   const crafted = JSON.parse(
     '{"id":"x","anonymousIds":[],"version":1,"firstSeen":0,"lastSeen":0,"eventCount":1,"untrackedEvents":0,' +
       '"traits":{"__proto__":{"polluted":true}},"groups":{"__proto__":{}},' +
-      '"events":{"__proto__":{"first":0,"last":0,"total":1,"buckets":[]}},"sessions":{"count":0,"totalDurationMs":0}}',
+      '"events":{"__proto__":[0,0,1]},"sessions":{"count":0,"totalDurationMs":0,' +
+      '"previousDurationMs":null,"start":0,"last":0,"events":0}}',
   ) as ProfileState;
   mergeProfiles(loaded, crafted, plan, T0 + MIN);
   assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
@@ -335,9 +367,60 @@ test('state stays bounded however many events and names arrive', () => {
     if (i % 100 === 0) applyEvent(state, event({ type: 'group', groupId: `g${i}` }), bounded, now);
   }
   assert.equal(Object.keys(state.events).length, 20);
-  assert.equal(Object.keys(state.groups).length, 3);
+  assert.equal(Object.keys(state.groups ?? {}).length, 3);
   // Entry bound from windows.ts: 2·60 + 1 for 1h, 60 + 2 for 24h and 7d, 43200/672 + 2 for 30d.
   const bound = 121 + 62 + 62 + Math.ceil(43_200 / 672) + 2;
-  for (const stats of Object.values(state.events)) assert.ok(stats.buckets.length <= 2 * bound);
+  for (const counters of Object.values(state.events)) {
+    assert.ok(counters.length - EVENT_BUCKETS <= 2 * bound);
+  }
   assert.equal(state.eventCount, 20_000 + 200);
+});
+
+test('property: a JSON round trip at any point changes no outcome', () => {
+  const eventArb = fc.record({
+    kind: fc.constantFrom('track', 'page', 'identify', 'group', 'consent'),
+    name: fc.constantFrom('a', 'b', 'toString'),
+    offset: fc.integer({ min: -3 * 24 * 60, max: 60 }),
+    step: fc.integer({ min: 0, max: 90 }),
+    path: fc.constantFrom(undefined, '/a', '/b'),
+    source: fc.constantFrom(undefined, 'google', 'ads'),
+  });
+  fc.assert(
+    fc.property(fc.array(eventArb, { maxLength: 30 }), fc.nat(30), (specs, cut) => {
+      let now = T0;
+      const events = specs.map((spec) => {
+        now += spec.step * MIN;
+        const context: JsonObject = {};
+        if (spec.path !== undefined) context['page'] = { path: spec.path };
+        if (spec.source !== undefined) context['campaign'] = { source: spec.source };
+        if (spec.kind === 'consent') {
+          context['consent'] = { categoryPreferences: { ads: spec.offset % 2 === 0 } };
+        }
+        const fields: Partial<OnrampEvent> = {
+          type: spec.kind === 'consent' ? 'track' : spec.kind,
+          event: spec.name,
+          timestamp: now + spec.offset * MIN,
+          context,
+        };
+        if (spec.kind === 'identify') fields.traits = { [spec.name]: spec.offset };
+        if (spec.kind === 'group') fields.groupId = `g-${spec.name}`;
+        return [event(fields), now] as const;
+      });
+      const kept = createProfile('p', T0);
+      let reloaded = createProfile('p', T0);
+      events.forEach(([e, at], i) => {
+        if (i === cut) reloaded = JSON.parse(JSON.stringify(reloaded)) as ProfileState;
+        applyEvent(kept, e, plan, at);
+        applyEvent(reloaded, e, plan, at);
+      });
+      const end = now + HOUR;
+      assert.deepEqual(summarizeProfile(reloaded, plan, end), summarizeProfile(kept, plan, end));
+      assert.deepEqual(JSON.parse(JSON.stringify(reloaded)), JSON.parse(JSON.stringify(kept)));
+      const other = JSON.parse(JSON.stringify(kept)) as ProfileState;
+      mergeProfiles(reloaded, other, plan, end);
+      mergeProfiles(kept, structuredClone(kept), plan, end);
+      assert.deepEqual(summarizeProfile(reloaded, plan, end), summarizeProfile(kept, plan, end));
+    }),
+    { numRuns: 200 },
+  );
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { EventStats } from './profile.js';
+import { EVENT_BUCKETS, type EventCounters } from './profile.js';
 import { compileEngagement, engagementScore } from './engagement.js';
 import { compileWindowPlan, recordEvent } from './windows.js';
 
@@ -8,18 +8,13 @@ const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 0, 10);
 const windows = compileWindowPlan(['1h', '24h', '7d', '30d'], 60);
 
-function stats(...ages: number[]): EventStats {
-  const buckets: number[] = [];
-  for (const age of ages) recordEvent(buckets, windows, NOW - age, NOW);
-  return {
-    first: NOW - Math.max(...ages),
-    last: NOW - Math.min(...ages),
-    total: ages.length,
-    buckets,
-  };
+function stats(...ages: number[]): EventCounters {
+  const counters = [NOW - Math.max(...ages), NOW - Math.min(...ages), ages.length];
+  for (const age of ages) recordEvent(counters, windows, NOW - age, NOW, EVENT_BUCKETS);
+  return counters;
 }
 
-const events: Record<string, EventStats> = {
+const events: Record<string, EventCounters> = {
   'Report Created': stats(0, DAY, 3 * DAY, 8 * DAY),
   $page: stats(0, 0, 0),
   'Invite Sent': stats(2 * DAY),

@@ -6,8 +6,8 @@
  */
 import type { EngagementSettings } from '../settings/workspace-settings.js';
 import { parseDuration } from '../time/duration.js';
-import type { ProfileState } from './profile.js';
-import { countInWindow, type WindowPlan } from './windows.js';
+import { eventWindowCount, type ProfileState } from './profile.js';
+import type { WindowPlan } from './windows.js';
 
 export interface EngagementPlan {
   /** Index of the engagement window in the window plan. */
@@ -39,11 +39,8 @@ export function engagementScore(
 ): number {
   let score = 0;
   for (const [name, weight] of engagement.weights) {
-    // Own properties only: a weight named "toString" must not read Object.prototype.
-    if (!Object.hasOwn(state.events, name)) continue;
-    const stats = state.events[name];
-    if (stats === undefined) continue;
-    score += weight * countInWindow(stats.buckets, windows, engagement.windowIndex, now);
+    // Own properties only (eventWindowCount): a weight named "toString" reads nothing.
+    score += weight * eventWindowCount(state, name, windows, engagement.windowIndex, now);
   }
   return Math.round(Math.min(engagement.max, score) * 100) / 100;
 }

@@ -82,6 +82,9 @@ test('the summary is the public JSON view of a profile', () => {
     at: new Date(T0 - 5 * MIN).toISOString(),
     page: '/reports',
   });
+  // The API's key order, utm nested and last, whatever the state's layout.
+  assert.deepEqual(Object.keys(summary.firstTouch ?? {}), ['at', 'page', 'locale', 'utm']);
+  assert.equal(summary.sessions.current?.id, `p1:${(T0 - 10 * MIN).toString(36)}`);
   assert.equal(summary.sessions.count, 2);
   assert.equal(summary.sessions.current?.active, true);
   assert.deepEqual(summary.metrics.events['Report Created'], {
@@ -120,9 +123,9 @@ test('the summary shares nothing mutable with the state', () => {
   summary.anonymousIds.push('x');
   if (summary.firstTouch?.utm) summary.firstTouch.utm.source = 'changed';
   assert.deepEqual(state.traits['tags'], ['a']);
-  assert.deepEqual(state.groups['acme'], { name: 'Acme' });
+  assert.deepEqual(state.groups?.['acme'], { name: 'Acme' });
   assert.deepEqual(state.anonymousIds, ['a1']);
-  assert.equal(state.firstTouch?.utm?.source, 'google');
+  assert.equal(state.firstTouch?.utmSource, 'google');
 });
 
 test('a __proto__ key in a loaded state stays out of the summary', () => {
@@ -131,4 +134,33 @@ test('a __proto__ key in a loaded state stays out of the summary', () => {
   const summary = summarizeProfile(state, plan, T0);
   assert.deepEqual(Object.keys(summary.traits), ['plan', 'tags']);
   assert.equal(Object.getPrototypeOf(summary.traits), Object.prototype);
+});
+
+test('every touch field and utm parameter reaches the summary', () => {
+  const state = createProfile('p2', T0);
+  const context = {
+    campaign: { source: 's', medium: 'm', name: 'n', term: 't', content: 'c' },
+    page: { path: '/p', referrer: 'https://r.test/' },
+    device: { type: 'mobile' },
+    os: { name: 'iOS' },
+    userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0',
+    locale: 'en-US',
+    timezone: 'UTC',
+  };
+  applyEvent(state, event({ event: 'E', context, traits: { signup_source: 'ad' } }), plan, T0);
+  // Compared as text: the key order is part of the API's shape.
+  const expected = {
+    at: new Date(T0).toISOString(),
+    referrer: 'https://r.test/',
+    signupSource: 'ad',
+    page: '/p',
+    device: 'mobile',
+    os: 'iOS',
+    browser: 'Firefox',
+    locale: 'en-US',
+    timezone: 'UTC',
+    utm: { source: 's', medium: 'm', campaign: 'n', term: 't', content: 'c' },
+  };
+  const summary = summarizeProfile(state, plan, T0);
+  assert.equal(JSON.stringify(summary.firstTouch), JSON.stringify(expected));
 });

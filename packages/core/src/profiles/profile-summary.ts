@@ -7,11 +7,29 @@
 import { isUnsafeKey, type JsonObject } from '../json/json.js';
 import type { ProfilePlan } from './apply-event.js';
 import { engagementScore } from './engagement.js';
-import type { ProfileState, TouchContext } from './profile.js';
+import {
+  EVENT_BUCKETS,
+  EVENT_FIRST,
+  EVENT_LAST,
+  EVENT_TOTAL,
+  type ProfileState,
+  type TouchContext,
+} from './profile.js';
 import { summarizeSessions, type SessionSummary } from './sessions.js';
 import { countInWindows } from './windows.js';
 
-export type TouchSummary = Omit<TouchContext, 'at'> & { at: string };
+export interface TouchSummary {
+  at: string;
+  utm?: { source?: string; medium?: string; campaign?: string; term?: string; content?: string };
+  referrer?: string;
+  signupSource?: string;
+  page?: string;
+  device?: string;
+  os?: string;
+  browser?: string;
+  locale?: string;
+  timezone?: string;
+}
 
 export interface EventSummary {
   firstSeen: string;
@@ -54,7 +72,7 @@ export function summarizeProfile(
     firstSeen: iso(state.firstSeen),
     lastSeen: iso(state.lastSeen),
     traits: copyRecord(state.traits, structuredClone),
-    groups: copyRecord(state.groups, (traits) => copyRecord(traits, structuredClone)),
+    groups: copyRecord(state.groups ?? {}, (traits) => copyRecord(traits, structuredClone)),
     consent:
       state.consent === undefined
         ? null
@@ -64,19 +82,19 @@ export function summarizeProfile(
           },
     firstTouch: summarizeTouch(state.firstTouch),
     lastTouch: summarizeTouch(state.lastTouch),
-    sessions: summarizeSessions(state.sessions, now, plan.sessionTimeoutMs),
+    sessions: summarizeSessions(state.sessions, now, plan.sessionTimeoutMs, state.id),
     metrics: {
       eventCount: state.eventCount,
       untrackedEvents: state.untrackedEvents,
       engagementScore: engagementScore(state, plan.engagement, plan.windows, now),
-      events: copyRecord(state.events, (stats) => {
-        const counts = countInWindows(stats.buckets, plan.windows, now);
+      events: copyRecord(state.events, (counters) => {
+        const counts = countInWindows(counters, plan.windows, now, EVENT_BUCKETS);
         const windows: Record<string, number> = {};
         plan.windows.windows.forEach((w, i) => (windows[w.label] = counts[i] as number));
         return {
-          firstSeen: iso(stats.first),
-          lastSeen: iso(stats.last),
-          total: stats.total,
+          firstSeen: iso(counters[EVENT_FIRST] as number),
+          lastSeen: iso(counters[EVENT_LAST] as number),
+          total: counters[EVENT_TOTAL] as number,
           windows,
         };
       }),
@@ -88,7 +106,7 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-/** Present fields only (state touches keep absent ones as undefined); nested utm copied. */
+/** Present fields in a fixed order, utm last and nested, as the API has always shown them. */
 function summarizeTouch(touch: TouchContext | undefined): TouchSummary | null {
   if (touch === undefined) return null;
   const summary: TouchSummary = { at: iso(touch.at) };
@@ -96,8 +114,15 @@ function summarizeTouch(touch: TouchContext | undefined): TouchSummary | null {
     const value = touch[key];
     if (value !== undefined) summary[key] = value;
   }
-  if (touch.utm !== undefined)
-    summary.utm = JSON.parse(JSON.stringify(touch.utm)) as TouchSummary['utm'];
+  const utm: NonNullable<TouchSummary['utm']> = {};
+  let hasUtm = false;
+  for (const [key, field] of utmFields) {
+    const value = touch[field];
+    if (value === undefined) continue;
+    utm[key] = value;
+    hasUtm = true;
+  }
+  if (hasUtm) summary.utm = utm;
   return summary;
 }
 
@@ -110,6 +135,14 @@ const touchFields = [
   'browser',
   'locale',
   'timezone',
+] as const;
+
+const utmFields = [
+  ['source', 'utmSource'],
+  ['medium', 'utmMedium'],
+  ['campaign', 'utmCampaign'],
+  ['term', 'utmTerm'],
+  ['content', 'utmContent'],
 ] as const;
 
 /** Own, safe keys only: a state loaded from JSON may hold a "__proto__" own key. */

@@ -1,9 +1,27 @@
+/**
+ * The hot state of one person, and the accessors that read its packed parts.
+ *
+ * The state is plain JSON (every store persists it with JSON.stringify and loads
+ * it with JSON.parse) and compact: ≤ 2 KB of V8 heap per active profile
+ * (ARCHITECTURE §5, docs/decisions/0005-compact-profile-state.md). Hence numbers
+ * that change per event live in number arrays, which V8 stores unboxed, rather
+ * than in object fields, where each non-small-integer is a 16-byte box; only
+ * present fields are stored; nested records are created when first needed.
+ */
 import type { JsonObject } from '../json/json.js';
+import { countInWindow, countInWindows, type WindowPlan } from './windows.js';
 
-/** Where a person came from and on what, as seen on one event. */
+/**
+ * Where a person came from and on what, as seen on one event. Only the fields
+ * the event had are present (never an undefined one); utm_* flattened.
+ */
 export interface TouchContext {
   at: number;
-  utm?: { source?: string; medium?: string; campaign?: string; term?: string; content?: string };
+  utmSource?: string;
+  utmMedium?: string;
+  utmCampaign?: string;
+  utmTerm?: string;
+  utmContent?: string;
   referrer?: string;
   signupSource?: string;
   page?: string;
@@ -20,26 +38,35 @@ export interface ConsentState {
   updatedAt: number;
 }
 
+/**
+ * Session counters and the current (latest) session, flat. There is a current
+ * session once `events` > 0; its id is derived (sessions.ts `sessionId`), not stored.
+ */
 export interface SessionState {
   count: number;
-  /** The open (or last) session: start, last event, event count. */
-  current?: { id: string; start: number; last: number; events: number };
   /** Sum of the durations of all sessions, the current one included. */
   totalDurationMs: number;
-  /** Duration of the session before the current one. */
-  previousDurationMs?: number;
+  /** Duration of the session before the current one; null while none is known. */
+  previousDurationMs: number | null;
+  /** Current session: first event, last event, event count (0: no session yet). */
+  start: number;
+  last: number;
+  events: number;
 }
 
 /**
- * Per event name: first and last time seen, lifetime total, and the compact
- * bucket counters of the sliding windows (see windows.ts for the encoding).
+ * Per event name, one number array:
+ *   [first, last, total, key, count, key, count, …]
+ * first and last time seen, lifetime total, then the bucket pairs of the sliding
+ * window counters from index EVENT_BUCKETS on (see windows.ts for their encoding).
  */
-export interface EventStats {
-  first: number;
-  last: number;
-  total: number;
-  buckets: number[];
-}
+export type EventCounters = number[];
+
+export const EVENT_FIRST = 0;
+export const EVENT_LAST = 1;
+export const EVENT_TOTAL = 2;
+/** Index of the first bucket pair in EventCounters. */
+export const EVENT_BUCKETS = 3;
 
 /**
  * Everything the engine keeps hot about one person. Plain JSON so that every
@@ -54,14 +81,61 @@ export interface ProfileState {
   firstSeen: number;
   lastSeen: number;
   traits: JsonObject;
-  /** Group (account) traits by groupId, most recent last. */
-  groups: Record<string, JsonObject>;
+  /** Group (account) traits by groupId, most recent last; absent until the first group event. */
+  groups?: Record<string, JsonObject>;
   consent?: ConsentState;
   firstTouch?: TouchContext;
   lastTouch?: TouchContext;
-  events: Record<string, EventStats>;
+  /** By event name; read with the accessors below (own keys only). */
+  events: Record<string, EventCounters>;
   /** Events whose name was beyond maxEventNames, counted but not tracked by name. */
   untrackedEvents: number;
   eventCount: number;
   sessions: SessionState;
+}
+
+type WithEvents = Pick<ProfileState, 'events'>;
+
+/** The counters of an event name, own properties only (a loaded state may hold "__proto__"). */
+export function eventCounters(state: WithEvents, name: string): EventCounters | undefined {
+  return Object.hasOwn(state.events, name) ? state.events[name] : undefined;
+}
+
+/** Lifetime count of an event name; 0 when never seen (or not tracked by name). */
+export function eventTotal(state: WithEvents, name: string): number {
+  return eventCounters(state, name)?.[EVENT_TOTAL] ?? 0;
+}
+
+/** Earliest timestamp of an event name, or undefined. */
+export function eventFirstSeen(state: WithEvents, name: string): number | undefined {
+  return eventCounters(state, name)?.[EVENT_FIRST];
+}
+
+/** Latest timestamp of an event name, or undefined. */
+export function eventLastSeen(state: WithEvents, name: string): number | undefined {
+  return eventCounters(state, name)?.[EVENT_LAST];
+}
+
+/** Count of an event name in one window (by its index in the plan) at `now`. */
+export function eventWindowCount(
+  state: WithEvents,
+  name: string,
+  windows: WindowPlan,
+  windowIndex: number,
+  now: number,
+): number {
+  const counters = eventCounters(state, name);
+  if (counters === undefined) return 0;
+  return countInWindow(counters, windows, windowIndex, now, EVENT_BUCKETS);
+}
+
+/** Counts of an event name in every window of the plan, in plan order. */
+export function eventWindowCounts(
+  state: WithEvents,
+  name: string,
+  windows: WindowPlan,
+  now: number,
+): number[] {
+  const counters = eventCounters(state, name) ?? [];
+  return countInWindows(counters, windows, now, EVENT_BUCKETS);
 }

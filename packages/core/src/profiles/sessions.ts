@@ -13,7 +13,9 @@
  *   counts as several sessions, and a backwards extension never joins the session
  *   before it.
  * A session's duration is last − start; totalDurationMs sums all of them, the
- * current one included. Session id: `${profileId}:${start.toString(36)}`.
+ * current one included. Session id: `${profileId}:${start.toString(36)}`, derived
+ * when summarized (never stored: it would cost a string per profile), so it
+ * follows the profile the session ends up in after an identity merge.
  */
 import type { SessionState } from './profile.js';
 
@@ -33,7 +35,9 @@ export interface SessionSummary {
   previousDurationMs: number | null;
 }
 
-type CurrentSession = NonNullable<SessionState['current']>;
+export function createSessions(): SessionState {
+  return { count: 0, totalDurationMs: 0, previousDurationMs: null, start: 0, last: 0, events: 0 };
+}
 
 export function sessionId(profileId: string, start: number): string {
   return `${profileId}:${start.toString(36)}`;
@@ -43,16 +47,14 @@ export function recordSessionActivity(
   sessions: SessionState,
   timestamp: number,
   timeoutMs: number,
-  profileId: string,
 ): void {
-  const current = sessions.current;
-  if (current === undefined) {
-    openSession(sessions, timestamp, profileId);
-  } else if (timestamp > current.last + timeoutMs) {
-    sessions.previousDurationMs = current.last - current.start;
-    openSession(sessions, timestamp, profileId);
-  } else if (timestamp >= current.start - timeoutMs) {
-    extendSession(sessions, current, timestamp, profileId);
+  if (sessions.events === 0) {
+    openSession(sessions, timestamp);
+  } else if (timestamp > sessions.last + timeoutMs) {
+    sessions.previousDurationMs = sessions.last - sessions.start;
+    openSession(sessions, timestamp);
+  } else if (timestamp >= sessions.start - timeoutMs) {
+    extendSession(sessions, timestamp);
   } else {
     sessions.count += 1;
     // With no earlier session known, this late one is the one before the current.
@@ -60,29 +62,30 @@ export function recordSessionActivity(
   }
 }
 
+/** The public view; `profileId` names the current session (see sessionId). */
 export function summarizeSessions(
   sessions: SessionState,
   now: number,
   timeoutMs: number,
+  profileId: string,
 ): SessionSummary {
-  const c = sessions.current;
+  const s = sessions;
   return {
-    count: sessions.count,
+    count: s.count,
     current:
-      c === undefined
+      s.events === 0
         ? null
         : {
-            id: c.id,
-            startedAt: new Date(c.start).toISOString(),
-            lastEventAt: new Date(c.last).toISOString(),
-            durationMs: c.last - c.start,
-            events: c.events,
-            active: now <= c.last + timeoutMs,
+            id: sessionId(profileId, s.start),
+            startedAt: new Date(s.start).toISOString(),
+            lastEventAt: new Date(s.last).toISOString(),
+            durationMs: s.last - s.start,
+            events: s.events,
+            active: now <= s.last + timeoutMs,
           },
-    totalDurationMs: sessions.totalDurationMs,
-    averageDurationMs:
-      sessions.count > 0 ? Math.round(sessions.totalDurationMs / sessions.count) : 0,
-    previousDurationMs: sessions.previousDurationMs ?? null,
+    totalDurationMs: s.totalDurationMs,
+    averageDurationMs: s.count > 0 ? Math.round(s.totalDurationMs / s.count) : 0,
+    previousDurationMs: s.previousDurationMs,
   };
 }
 
@@ -92,74 +95,59 @@ export function summarizeSessions(
  * stays current and the earlier one becomes the previous session (which of the
  * older sessions came last is not known, so that is the choice).
  */
-export function mergeSessions(
-  target: SessionState,
-  source: SessionState,
-  timeoutMs: number,
-  profileId: string,
-): void {
-  const a = target.current;
-  const b = source.current;
+export function mergeSessions(target: SessionState, source: SessionState, timeoutMs: number): void {
   target.count += source.count;
   target.totalDurationMs += source.totalDurationMs;
-  if (b === undefined) return;
-  if (a === undefined) {
-    target.current = { ...b, id: sessionId(profileId, b.start) };
-    if (source.previousDurationMs !== undefined) {
-      target.previousDurationMs = source.previousDurationMs;
-    }
+  if (source.events === 0) return;
+  if (target.events === 0) {
+    setCurrent(target, source.start, source.last, source.events);
+    if (source.previousDurationMs !== null) target.previousDurationMs = source.previousDurationMs;
     return;
   }
-  const gap = Math.max(a.start, b.start) - Math.min(a.last, b.last);
+  const gap = Math.max(target.start, source.start) - Math.min(target.last, source.last);
   if (gap <= timeoutMs) {
-    joinSessions(target, a, b, profileId);
-    if (target.previousDurationMs === undefined && source.previousDurationMs !== undefined) {
+    joinSessions(target, source);
+    if (target.previousDurationMs === null && source.previousDurationMs !== null) {
       target.previousDurationMs = source.previousDurationMs;
     }
     return;
   }
-  const [earlier, later] = a.last <= b.last ? [a, b] : [b, a];
-  target.previousDurationMs = earlier.last - earlier.start;
-  target.current = { ...later, id: sessionId(profileId, later.start) };
+  if (target.last <= source.last) {
+    target.previousDurationMs = target.last - target.start;
+    setCurrent(target, source.start, source.last, source.events);
+  } else {
+    target.previousDurationMs = source.last - source.start;
+  }
 }
 
-function openSession(sessions: SessionState, timestamp: number, profileId: string): void {
+function openSession(sessions: SessionState, timestamp: number): void {
   sessions.count += 1;
-  sessions.current = {
-    id: sessionId(profileId, timestamp),
-    start: timestamp,
-    last: timestamp,
-    events: 1,
-  };
+  setCurrent(sessions, timestamp, timestamp, 1);
 }
 
-function extendSession(
-  sessions: SessionState,
-  current: CurrentSession,
-  timestamp: number,
-  profileId: string,
-): void {
-  current.events += 1;
-  if (timestamp > current.last) {
-    sessions.totalDurationMs += timestamp - current.last;
-    current.last = timestamp;
-  } else if (timestamp < current.start) {
-    sessions.totalDurationMs += current.start - timestamp;
-    current.start = timestamp;
-    current.id = sessionId(profileId, timestamp);
+function setCurrent(sessions: SessionState, start: number, last: number, events: number): void {
+  sessions.start = start;
+  sessions.last = last;
+  sessions.events = events;
+}
+
+function extendSession(sessions: SessionState, timestamp: number): void {
+  sessions.events += 1;
+  if (timestamp > sessions.last) {
+    sessions.totalDurationMs += timestamp - sessions.last;
+    sessions.last = timestamp;
+  } else if (timestamp < sessions.start) {
+    sessions.totalDurationMs += sessions.start - timestamp;
+    sessions.start = timestamp;
   }
 }
 
 /** Two overlapping (or close) current sessions become one: counts and durations corrected. */
-function joinSessions(
-  target: SessionState,
-  a: CurrentSession,
-  b: CurrentSession,
-  profileId: string,
-): void {
-  const start = Math.min(a.start, b.start);
-  const last = Math.max(a.last, b.last);
+function joinSessions(target: SessionState, source: SessionState): void {
+  const start = Math.min(target.start, source.start);
+  const last = Math.max(target.last, source.last);
   target.count -= 1;
-  target.totalDurationMs += last - start - (a.last - a.start) - (b.last - b.start);
-  target.current = { id: sessionId(profileId, start), start, last, events: a.events + b.events };
+  target.totalDurationMs +=
+    last - start - (target.last - target.start) - (source.last - source.start);
+  setCurrent(target, start, last, target.events + source.events);
 }

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { OnrampEvent } from '../events/event.js';
 import type { JsonObject } from '../json/json.js';
+import { createProfile } from './apply-event.js';
 import type { ProfileState, TouchContext } from './profile.js';
 import { browserName, readTouchContext, updateTouch } from './touch.js';
 
@@ -20,9 +21,11 @@ function event(fields: Partial<OnrampEvent> = {}): OnrampEvent {
   };
 }
 
-/** The touch without its absent fields, as it reads after a JSON round trip. */
+/** The touch as a plain value, asserting it holds no undefined slot (present fields only). */
 function plain(touch: TouchContext | undefined): unknown {
-  return touch === undefined ? undefined : JSON.parse(JSON.stringify(touch));
+  if (touch === undefined) return undefined;
+  for (const [key, value] of Object.entries(touch)) assert.notEqual(value, undefined, key);
+  return { ...touch };
 }
 
 test('reads every field of a browser context', () => {
@@ -39,7 +42,11 @@ test('reads every field of a browser context', () => {
   const touch = readTouchContext(event({ context, properties: { signup_source: 'ad' } }));
   assert.deepEqual(plain(touch), {
     at: T0,
-    utm: { campaign: 'spring', source: 'google', medium: 'cpc', term: 'crm', content: 'ad-1' },
+    utmCampaign: 'spring',
+    utmSource: 'google',
+    utmMedium: 'cpc',
+    utmTerm: 'crm',
+    utmContent: 'ad-1',
     referrer: 'https://news.test/',
     signupSource: 'ad',
     page: '/pricing',
@@ -58,13 +65,15 @@ test('utm parameters of the page fill what context.campaign lacks', () => {
   );
   assert.deepEqual(plain(touch), {
     at: T0,
-    utm: { source: 'ads', medium: 'email', term: 'a b' },
+    utmSource: 'ads',
+    utmMedium: 'email',
+    utmTerm: 'a b',
     page: url,
   });
   const fromSearch = readTouchContext(
     event({ context: { page: { search: '?utm_campaign=launch' } } }),
   );
-  assert.deepEqual(plain(fromSearch), { at: T0, utm: { campaign: 'launch' } });
+  assert.deepEqual(plain(fromSearch), { at: T0, utmCampaign: 'launch' });
 });
 
 test('signup source comes from traits first, in either spelling', () => {
@@ -127,24 +136,12 @@ test('browser names from common user agents', () => {
 });
 
 function profile(): ProfileState {
-  return {
-    id: 'p1',
-    anonymousIds: [],
-    version: 0,
-    firstSeen: T0,
-    lastSeen: T0,
-    traits: {},
-    groups: {},
-    events: {},
-    untrackedEvents: 0,
-    eventCount: 0,
-    sessions: { count: 0, totalDurationMs: 0 },
-  };
+  return createProfile('p1', T0);
 }
 
 test('first touch is the earliest, last touch the latest, each a whole context', () => {
   const state = profile();
-  const a: TouchContext = { at: T0, utm: { source: 'google' }, page: '/' };
+  const a: TouchContext = { at: T0, utmSource: 'google', page: '/' };
   const b: TouchContext = { at: T0 + 1000, page: '/pricing' };
   const late: TouchContext = { at: T0 - 1000, referrer: 'https://r.test/' };
   assert.equal(updateTouch(state, a), true);
@@ -160,4 +157,18 @@ test('first touch is the earliest, last touch the latest, each a whole context',
   const tie: TouchContext = { at: T0 + 1000, page: '/tie' };
   assert.equal(updateTouch(state, tie), true);
   assert.equal(state.lastTouch, tie);
+});
+
+test('reading with the first touch at hand (to share its strings) changes no value', () => {
+  const first = readTouchContext(event({ context: { timezone: 'Europe/Paris', locale: 'en-US' } }));
+  const later = event({
+    timestamp: T0 + 1000,
+    context: { timezone: 'Europe/Paris', os: { name: 'iOS' } },
+  });
+  assert.deepEqual(plain(readTouchContext(later, first)), {
+    at: T0 + 1000,
+    os: 'iOS',
+    timezone: 'Europe/Paris',
+  });
+  assert.equal(readTouchContext(event({ context: { timezone: 'UTC' } }), first)?.timezone, 'UTC');
 });

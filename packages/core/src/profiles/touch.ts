@@ -5,6 +5,10 @@
  * with an earlier timestamp replaces it); last touch is the whole context of the
  * latest such event. Fields a newer touch lacks are NOT filled from older ones:
  * a touch is one event's view, never a blend of several.
+ *
+ * Stored touches hold only the fields the event had (no undefined slots) and a
+ * string equal to the first touch's is that very string, so a profile keeps one
+ * copy of what its first and last touch share (locale, timezone, referrer…).
  */
 import type { OnrampEvent } from '../events/event.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../json/json.js';
@@ -12,30 +16,46 @@ import type { ProfileState, TouchContext } from './profile.js';
 
 const MAX_LENGTH = 256;
 
-type Utm = NonNullable<TouchContext['utm']>;
-
-/** The touch an event carries, or undefined when it carries none. Strings only, ≤ 256 chars. */
-export function readTouchContext(event: OnrampEvent): TouchContext | undefined {
+/**
+ * The touch an event carries, or undefined when it carries none. Strings only,
+ * ≤ 256 chars; strings equal to those of `like` (the first touch) are taken from it.
+ */
+export function readTouchContext(
+  event: OnrampEvent,
+  like?: TouchContext,
+): TouchContext | undefined {
   const context = event.context;
   if (context === undefined && event.traits === undefined && event.properties === undefined) {
     return undefined;
   }
   const page = objectAt(context, 'page');
+  const utm = readUtm(objectAt(context, 'campaign'), page);
+  const referrer = text(objectAt(context, 'referrer')?.['url']) ?? text(page?.['referrer']);
+  const signupSource = readSignupSource(event);
+  const path = text(page?.['path']) ?? text(page?.['url']);
+  const device = text(objectAt(context, 'device')?.['type']);
+  const os = text(objectAt(context, 'os')?.['name']);
   const userAgent = text(context?.['userAgent']);
-  // One literal with every field keeps a single hidden class on the hot path.
-  const touch: TouchContext = {
-    at: event.timestamp,
-    utm: readUtm(objectAt(context, 'campaign'), page),
-    referrer: text(objectAt(context, 'referrer')?.['url']) ?? text(page?.['referrer']),
-    signupSource: readSignupSource(event),
-    page: text(page?.['path']) ?? text(page?.['url']),
-    device: text(objectAt(context, 'device')?.['type']),
-    os: text(objectAt(context, 'os')?.['name']),
-    browser: userAgent === undefined ? undefined : browserName(userAgent),
-    locale: text(context?.['locale']),
-    timezone: text(context?.['timezone']),
-  };
-  return hasTouchData(touch) ? touch : undefined;
+  const locale = text(context?.['locale']);
+  const timezone = text(context?.['timezone']);
+  if (
+    (utm ?? referrer ?? signupSource ?? path ?? device ?? os ?? userAgent ?? locale ?? timezone) ===
+    undefined
+  ) {
+    return undefined;
+  }
+  // Present fields only: no undefined slots (see profile.ts).
+  const touch: TouchContext = { at: event.timestamp };
+  if (utm !== undefined) addUtm(touch, utm, like);
+  if (referrer !== undefined) touch.referrer = same(referrer, like?.referrer);
+  if (signupSource !== undefined) touch.signupSource = same(signupSource, like?.signupSource);
+  if (path !== undefined) touch.page = same(path, like?.page);
+  if (device !== undefined) touch.device = same(device, like?.device);
+  if (os !== undefined) touch.os = same(os, like?.os);
+  if (userAgent !== undefined) touch.browser = browserName(userAgent);
+  if (locale !== undefined) touch.locale = same(locale, like?.locale);
+  if (timezone !== undefined) touch.timezone = same(timezone, like?.timezone);
+  return touch;
 }
 
 /** Folds a touch into the profile; returns whether first or last touch changed. */
@@ -64,34 +84,42 @@ export function browserName(userAgent: string): string {
   return 'Other';
 }
 
-function hasTouchData(t: TouchContext): boolean {
-  return (
-    t.utm !== undefined ||
-    t.referrer !== undefined ||
-    t.signupSource !== undefined ||
-    t.page !== undefined ||
-    t.device !== undefined ||
-    t.os !== undefined ||
-    t.browser !== undefined ||
-    t.locale !== undefined ||
-    t.timezone !== undefined
-  );
+/** `value`, or `shared` itself when equal: one copy of a string both touches hold. */
+function same(value: string, shared: string | undefined): string {
+  return value === shared ? shared : value;
 }
+
+/** utm_* values, in the order of the touch fields. */
+type Utm = [
+  source: string | undefined,
+  medium: string | undefined,
+  campaign: string | undefined,
+  term: string | undefined,
+  content: string | undefined,
+];
 
 /** context.campaign wins field by field; utm_* query parameters of the page fill the rest. */
 function readUtm(campaign: JsonObject | undefined, page: JsonObject | undefined): Utm | undefined {
   const query = utmQuery(page);
   if (campaign === undefined && query === undefined) return undefined;
   const params = query === undefined ? undefined : new URLSearchParams(query);
-  const utm: Utm = {
-    source: text(campaign?.['source']) ?? param(params, 'utm_source'),
-    medium: text(campaign?.['medium']) ?? param(params, 'utm_medium'),
-    campaign: text(campaign?.['name']) ?? param(params, 'utm_campaign'),
-    term: text(campaign?.['term']) ?? param(params, 'utm_term'),
-    content: text(campaign?.['content']) ?? param(params, 'utm_content'),
-  };
-  const found = utm.source ?? utm.medium ?? utm.campaign ?? utm.term ?? utm.content;
-  return found === undefined ? undefined : utm;
+  const utm: Utm = [
+    text(campaign?.['source']) ?? param(params, 'utm_source'),
+    text(campaign?.['medium']) ?? param(params, 'utm_medium'),
+    text(campaign?.['name']) ?? param(params, 'utm_campaign'),
+    text(campaign?.['term']) ?? param(params, 'utm_term'),
+    text(campaign?.['content']) ?? param(params, 'utm_content'),
+  ];
+  return utm.some((value) => value !== undefined) ? utm : undefined;
+}
+
+function addUtm(touch: TouchContext, utm: Utm, like: TouchContext | undefined): void {
+  const [source, medium, campaign, term, content] = utm;
+  if (source !== undefined) touch.utmSource = same(source, like?.utmSource);
+  if (medium !== undefined) touch.utmMedium = same(medium, like?.utmMedium);
+  if (campaign !== undefined) touch.utmCampaign = same(campaign, like?.utmCampaign);
+  if (term !== undefined) touch.utmTerm = same(term, like?.utmTerm);
+  if (content !== undefined) touch.utmContent = same(content, like?.utmContent);
 }
 
 function param(params: URLSearchParams | undefined, name: string): string | undefined {

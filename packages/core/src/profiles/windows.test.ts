@@ -213,3 +213,37 @@ test('property: merge(a, b) counts as if all events were recorded into one', () 
     { numRuns: 300 },
   );
 });
+
+test('property: pairs after an offset count as without it, the entries before untouched', () => {
+  fc.assert(
+    fc.property(planArb, eventsArb, eventsArb, fc.nat(100_000), (plan, events, others, later) => {
+      const prefix = [1.5e12, 7, 42];
+      const offset = [...prefix];
+      const plain: number[] = [];
+      for (const e of events) {
+        recordEvent(offset, plan, e.at, e.recordedAt, prefix.length);
+        recordEvent(plain, plan, e.at, e.recordedAt);
+      }
+      const source = [...prefix, ...recordAll(plan, others)];
+      const mergeNow = Math.max(events.at(-1)?.recordedAt ?? 0, others.at(-1)?.recordedAt ?? 0);
+      mergeBuckets(offset, source, plan, mergeNow, prefix.length);
+      mergeBuckets(plain, recordAll(plan, others), plan, mergeNow);
+      const now = mergeNow + later;
+      compactBuckets(offset, plan, now, prefix.length);
+      compactBuckets(plain, plan, now);
+      assert.deepEqual(offset.slice(0, prefix.length), prefix);
+      assert.deepEqual(
+        countInWindows(offset, plan, now, prefix.length),
+        countInWindows(plain, plan, now),
+      );
+      plan.windows.forEach((_, i) =>
+        assert.equal(
+          countInWindow(offset, plan, i, now, prefix.length),
+          countInWindow(plain, plan, i, now),
+        ),
+      );
+      assert.equal(offset.length - prefix.length, plain.length);
+    }),
+    { numRuns: 200 },
+  );
+});

@@ -18,14 +18,16 @@
  * Events stamped more than W_0 after the `now` they are recorded at count as at
  * now + W_0: the one bound on future events that keeps memory constant.
  *
- * ENCODING (EventStats.buckets). A flat array of pairs, in no particular order:
+ * ENCODING. Flat pairs in a number array, in no particular order, from index
+ * `from` on (the entries before it are the caller's: EventCounters keeps first,
+ * last and total there):
  *   [key, count, key, count, …]   key = bucketStart · 16 + tier,
  * bucketStart being the bucket's start in ms since the epoch (a multiple of
  * g_tier). Keys are unique; counts are > 0. Numbers only, so V8 stores the array
- * unboxed; no per-bucket objects. Keeping the start time rather than a bucket
- * index keeps old entries meaningful when the windows are reconfigured: an entry
- * is then counted at its start time, right to within its old bucket width, and
- * entries of a tier the new plan lacks are dropped.
+ * unboxed (8 bytes a number); no per-bucket objects. Keeping the start time rather
+ * than a bucket index keeps old entries meaningful when the windows are
+ * reconfigured: an entry is then counted at its start time, right to within its
+ * old bucket width, and entries of a tier the new plan lacks are dropped.
  *
  * INVARIANT. An entry of tier j lies outside every window i < j at the `now` it
  * was placed, hence at every later now (window edges only move forward). An entry
@@ -92,20 +94,21 @@ export function compileWindowPlan(
   });
 }
 
-/** Counts one event at `timestamp`, processed at `now`. */
+/** Counts one event at `timestamp`, processed at `now`, into the pairs from index `from`. */
 export function recordEvent(
   buckets: number[],
   plan: WindowPlan,
   timestamp: number,
   now: number,
+  from = 0,
 ): void {
   if (!Number.isFinite(now)) return;
-  compactBuckets(buckets, plan, now);
+  compactBuckets(buckets, plan, now, from);
   const at = Math.min(timestamp, now + plan.horizonMs);
   const tier = placeTier(plan, at, 0, now);
   if (tier < 0) return;
   const spec = plan.windows[tier] as WindowSpec;
-  addCount(buckets, keyOf(Math.floor(at / spec.bucketMs) * spec.bucketMs, tier), 1);
+  addCount(buckets, from, keyOf(Math.floor(at / spec.bucketMs) * spec.bucketMs, tier), 1);
 }
 
 /** One count per window of the plan, in plan order. */
@@ -113,9 +116,10 @@ export function countInWindows(
   buckets: readonly number[],
   plan: WindowPlan,
   now: number,
+  from = 0,
 ): number[] {
   const counts = plan.windows.map(() => 0);
-  for (let i = 0; i < buckets.length; i += 2) {
+  for (let i = from; i < buckets.length; i += 2) {
     const key = buckets[i] as number;
     const start = startOf(key);
     const tier = key - start * TIER_SLOTS;
@@ -135,11 +139,12 @@ export function countInWindow(
   plan: WindowPlan,
   windowIndex: number,
   now: number,
+  from = 0,
 ): number {
   const window = plan.windows[windowIndex];
   if (window === undefined) return 0;
   let count = 0;
-  for (let i = 0; i < buckets.length; i += 2) {
+  for (let i = from; i < buckets.length; i += 2) {
     const key = buckets[i] as number;
     const start = startOf(key);
     // Entries of coarser tiers are outside this window (see INVARIANT).
@@ -149,22 +154,26 @@ export function countInWindow(
   return count;
 }
 
-/** Adds the counts of `source` into `target` bucket-wise (identity merges); `source` is unchanged. */
+/**
+ * Adds the counts of `source` into `target` bucket-wise (identity merges), the
+ * pairs of both starting at index `from`; `source` is unchanged.
+ */
 export function mergeBuckets(
   target: number[],
   source: readonly number[],
   plan: WindowPlan,
   now: number,
+  from = 0,
 ): void {
   if (!Number.isFinite(now)) return;
-  const from = target === source ? source.slice() : source;
-  compactBuckets(target, plan, now);
-  for (let i = 0; i < from.length; i += 2) {
-    const key = from[i] as number;
+  const pairs = target === source ? source.slice() : source;
+  compactBuckets(target, plan, now, from);
+  for (let i = from; i < pairs.length; i += 2) {
+    const key = pairs[i] as number;
     const start = startOf(key);
     const tier = key - start * TIER_SLOTS;
     if (tier >= plan.windows.length) continue;
-    moveEntry(target, plan, start, tier, from[i + 1] as number, now);
+    moveEntry(target, from, plan, start, tier, pairs[i + 1] as number, now);
   }
 }
 
@@ -172,9 +181,9 @@ export function mergeBuckets(
  * Moves entries that left their tier's window into coarser tiers and drops those
  * older than every window. Writes call it; call it before persisting idle state.
  */
-export function compactBuckets(buckets: number[], plan: WindowPlan, now: number): void {
+export function compactBuckets(buckets: number[], plan: WindowPlan, now: number, from = 0): void {
   if (!Number.isFinite(now)) return;
-  let i = 0;
+  let i = from;
   while (i < buckets.length) {
     const key = buckets[i] as number;
     const start = startOf(key);
@@ -187,7 +196,7 @@ export function compactBuckets(buckets: number[], plan: WindowPlan, now: number)
     const count = buckets[i + 1] as number;
     removePair(buckets, i); // the last pair now sits at i and is examined next
     // A tier beyond the plan was written under another plan: dropped.
-    if (spec !== undefined) moveEntry(buckets, plan, start, tier + 1, count, now);
+    if (spec !== undefined) moveEntry(buckets, from, plan, start, tier + 1, count, now);
   }
 }
 
@@ -197,9 +206,9 @@ function isInWindow(window: WindowSpec, start: number, now: number): boolean {
   return Math.floor(start / g) > Math.floor((now - window.ms) / g);
 }
 
-/** The finest tier ≥ `from` whose window holds `start`, or -1. */
-function placeTier(plan: WindowPlan, start: number, from: number, now: number): number {
-  for (let tier = from; tier < plan.windows.length; tier++) {
+/** The finest tier ≥ `fromTier` whose window holds `start`, or -1. */
+function placeTier(plan: WindowPlan, start: number, fromTier: number, now: number): number {
+  for (let tier = fromTier; tier < plan.windows.length; tier++) {
     if (isInWindow(plan.windows[tier] as WindowSpec, start, now)) return tier;
   }
   return -1;
@@ -207,6 +216,7 @@ function placeTier(plan: WindowPlan, start: number, from: number, now: number): 
 
 function moveEntry(
   buckets: number[],
+  from: number,
   plan: WindowPlan,
   start: number,
   fromTier: number,
@@ -216,7 +226,7 @@ function moveEntry(
   const tier = placeTier(plan, start, fromTier, now);
   if (tier < 0) return;
   const spec = plan.windows[tier] as WindowSpec;
-  addCount(buckets, keyOf(Math.floor(start / spec.bucketMs) * spec.bucketMs, tier), count);
+  addCount(buckets, from, keyOf(Math.floor(start / spec.bucketMs) * spec.bucketMs, tier), count);
 }
 
 /** Exact while bucketStart · 16 < 2^53, i.e. for any time before the year 19 000. */
@@ -228,8 +238,8 @@ function startOf(key: number): number {
   return Math.floor(key / TIER_SLOTS);
 }
 
-function addCount(buckets: number[], key: number, count: number): void {
-  for (let i = 0; i < buckets.length; i += 2) {
+function addCount(buckets: number[], from: number, key: number, count: number): void {
+  for (let i = from; i < buckets.length; i += 2) {
     if (buckets[i] === key) {
       buckets[i + 1] = (buckets[i + 1] as number) + count;
       return;
