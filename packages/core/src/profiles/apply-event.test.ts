@@ -194,6 +194,20 @@ test('consent follows the latest statement by timestamp', () => {
   assert.equal(state.consent?.categories['ads'], false, 'a tie goes to the later processed');
 });
 
+test('a partial consent statement keeps the categories it does not mention', () => {
+  const state = apply(createProfile('p1', T0), [
+    event({
+      timestamp: T0,
+      context: { consent: { categoryPreferences: { ads: true, analytics: true } } },
+    }),
+    event({ timestamp: T0 + MIN, context: { consent: { categoryPreferences: { ads: false } } } }),
+  ]);
+  assert.deepEqual(state.consent, {
+    categories: { ads: false, analytics: true },
+    updatedAt: T0 + MIN,
+  });
+});
+
 test('touches come from the event context', () => {
   const page = (timestamp: number, path: string) =>
     event({ type: 'page', timestamp, context: { page: { path } } });

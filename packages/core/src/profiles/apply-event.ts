@@ -150,7 +150,9 @@ export function mergeProfiles(
     source.consent !== undefined &&
     (target.consent === undefined || source.consent.updatedAt > target.consent.updatedAt)
   ) {
+    // The newer statement wins category by category; categories only the older one knows stay.
     const categories: Record<string, boolean> = {};
+    if (target.consent !== undefined) assignSafe(categories, target.consent.categories);
     assignSafe(categories, source.consent.categories);
     target.consent = { categories, updatedAt: source.consent.updatedAt };
   }
@@ -359,7 +361,9 @@ function applyConsent(state: ProfileState, event: OnrampEvent): void {
   const preferences = consent['categoryPreferences'];
   if (!isJsonObject(preferences)) return;
   if (state.consent !== undefined && event.timestamp < state.consent.updatedAt) return;
+  // Categories the event does not mention keep their last known choice.
   const categories: Record<string, boolean> = {};
+  if (state.consent !== undefined) assignSafe(categories, state.consent.categories);
   for (const key in preferences) {
     const granted = preferences[key];
     if (Object.hasOwn(preferences, key) && !isUnsafeKey(key) && typeof granted === 'boolean') {
