@@ -28,7 +28,15 @@ if (files.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  ['--expose-gc', '--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files],
+  [
+    '--expose-gc',
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=2',
+    '--test-timeout=120000',
+    ...files,
+  ],
   { cwd: root, stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);
