@@ -51,7 +51,10 @@ export function measureProfileMemory(count: number): ProfileMemory {
   const historyOf = createOnboardingHistories();
   const endAt = Date.now();
   const profiles = new Map<string, ProfileState>();
-  const identities = new Map<string, string>();
+  // As the processor's ProfileCache keeps links: one map per kind, keyed by the raw id
+  // string the profile itself holds.
+  const users = new Map<string, string>();
+  const anonymous = new Map<string, string>();
 
   const before = settledHeap();
   const started = performance.now();
@@ -61,11 +64,11 @@ export function measureProfileMemory(count: number): ProfileMemory {
     for (const event of events) {
       if (event.userId !== undefined && profile.userId === undefined) {
         profile.userId = event.userId;
-        identities.set(`u:${event.userId}`, profile.id);
+        users.set(event.userId, profile.id);
       }
       if (event.anonymousId !== undefined && profile.anonymousIds.length === 0) {
         addAnonymousId(profile, event.anonymousId, 25);
-        identities.set(`a:${event.anonymousId}`, profile.id);
+        anonymous.set(event.anonymousId, profile.id);
       }
       applyEvent(profile, event, plan, event.receivedAt);
     }
@@ -73,7 +76,8 @@ export function measureProfileMemory(count: number): ProfileMemory {
   }
   const buildSeconds = (performance.now() - started) / 1000;
   const withLinks = settledHeap() - before;
-  identities.clear();
+  users.clear();
+  anonymous.clear();
   const stateOnly = settledHeap() - before;
   if (profiles.size !== count)
     throw new Error(`built ${profiles.size} profiles, expected ${count}`);

@@ -14,8 +14,12 @@ import type { ProfileState } from '../profiles/profile.js';
 export interface IdentityGraph {
   lookup(identity: IdentityKey): ProfileState | undefined;
   create(): ProfileState;
-  /** Points the identity at the profile (and records userId / anonymousId on it). */
-  link(identity: IdentityKey, profile: ProfileState): void;
+  /**
+   * Points the identity at the profile (and records userId / anonymousId on it).
+   * `id` is the identity without its kind prefix, as the event carried it, so the
+   * holder can keep that one string instead of a copy.
+   */
+  link(identity: IdentityKey, profile: ProfileState, id: string): void;
   /** Moves everything of `source` into `target`, re-points its identities, forgets `source`. */
   merge(target: ProfileState, source: ProfileState): void;
 }
@@ -49,31 +53,34 @@ export function resolveProfile(event: OnrampEvent, graph: IdentityGraph): Profil
   const byAnonymous = anonymous === undefined ? undefined : graph.lookup(anonymous);
 
   if (user === undefined) {
-    return byAnonymous ?? createLinked(graph, anonymous as IdentityKey);
+    return (
+      byAnonymous ?? createLinked(graph, anonymous as IdentityKey, event.anonymousId as string)
+    );
   }
-  if (anonymous === undefined) return byUser ?? createLinked(graph, user);
+  if (anonymous === undefined) return byUser ?? createLinked(graph, user, event.userId as string);
 
   if (byUser !== undefined) {
     if (byAnonymous === undefined) {
-      graph.link(anonymous, byUser);
+      graph.link(anonymous, byUser, event.anonymousId as string);
     } else if (byAnonymous !== byUser) {
       if (byAnonymous.userId === undefined) graph.merge(byUser, byAnonymous);
-      else graph.link(anonymous, byUser);
+      else graph.link(anonymous, byUser, event.anonymousId as string);
     }
     return byUser;
   }
   if (byAnonymous !== undefined && byAnonymous.userId === undefined) {
-    graph.link(user, byAnonymous);
+    graph.link(user, byAnonymous, event.userId as string);
     return byAnonymous;
   }
   // Unknown user; the anonymousId is new, or belongs to another known user (shared device).
-  const profile = createLinked(graph, user);
-  graph.link(anonymous, profile);
+  const profile = createLinked(graph, user, event.userId as string);
+  graph.link(anonymous, profile, event.anonymousId as string);
   return profile;
 }
 
 function resolveAlias(event: OnrampEvent, graph: IdentityGraph): ProfileState {
-  const user = userIdentity(event.userId as string);
+  const userId = event.userId as string;
+  const user = userIdentity(userId);
   const previousId = event.previousId as string;
   const byUser = graph.lookup(user);
   const byPrevious =
@@ -83,20 +90,20 @@ function resolveAlias(event: OnrampEvent, graph: IdentityGraph): ProfileState {
     return byUser;
   }
   if (byPrevious !== undefined) {
-    graph.link(user, byPrevious);
+    graph.link(user, byPrevious, userId);
     // alias names the new canonical id; the previous userId stays linked to the profile.
-    byPrevious.userId = event.userId as string;
+    byPrevious.userId = userId;
     return byPrevious;
   }
-  const profile = byUser ?? createLinked(graph, user);
+  const profile = byUser ?? createLinked(graph, user, userId);
   // previousId is unknown: it may be either kind of id, so both resolve here from now on.
-  graph.link(anonymousIdentity(previousId), profile);
-  graph.link(userIdentity(previousId), profile);
+  graph.link(anonymousIdentity(previousId), profile, previousId);
+  graph.link(userIdentity(previousId), profile, previousId);
   return profile;
 }
 
-function createLinked(graph: IdentityGraph, identity: IdentityKey): ProfileState {
+function createLinked(graph: IdentityGraph, identity: IdentityKey, id: string): ProfileState {
   const profile = graph.create();
-  graph.link(identity, profile);
+  graph.link(identity, profile, id);
   return profile;
 }

@@ -209,7 +209,7 @@ export class Processor {
       if (unresolved.length > 0) {
         const resolved = await this.options.store.resolveIdentities(workspaceId, unresolved);
         for (const [identity, profileId] of resolved) {
-          cache.identities.set(identity, profileId);
+          cache.setLink(identity, profileId);
           if (!cache.profiles.has(profileId)) need(profileId, identity);
         }
         unresolved = [];
@@ -223,7 +223,7 @@ export class Processor {
           continue;
         }
         for (const identity of waiting) {
-          cache.identities.delete(identity);
+          cache.deleteLink(identity);
           if (round === 0) unresolved.push(identity);
         }
       }
@@ -240,27 +240,29 @@ export class Processor {
         cache.markDirty(profile.id);
         return profile;
       },
-      link: (identity, profile) => {
+      link: (identity, profile, id) => {
         const previous = cache.lookup(identity);
         if (previous !== undefined && previous !== profile && identity.startsWith('a:')) {
           // A device moving to another user: the old profile no longer lists it (nor its events).
-          const moved = identity.slice(2);
-          previous.anonymousIds = previous.anonymousIds.filter((id) => id !== moved);
+          previous.anonymousIds = previous.anonymousIds.filter((known) => known !== id);
           cache.markDirty(previous.id);
         }
-        cache.link(identity, profile.id);
         if (identity.startsWith('u:')) {
-          profile.userId ??= identity.slice(2);
+          profile.userId ??= id;
         } else {
-          addAnonymousId(profile, identity.slice(2), plan.maxAnonymousIds);
+          addAnonymousId(profile, id, plan.maxAnonymousIds);
         }
+        cache.link(identity, profile.id, id);
         cache.markDirty(profile.id);
       },
       merge: (target, source) => {
         mergeProfiles(target, source, plan, now);
-        for (const anonymousId of source.anonymousIds)
-          cache.link(anonymousIdentity(anonymousId), target.id);
-        if (source.userId !== undefined) cache.link(userIdentity(source.userId), target.id);
+        for (const anonymousId of source.anonymousIds) {
+          cache.link(anonymousIdentity(anonymousId), target.id, anonymousId);
+        }
+        if (source.userId !== undefined) {
+          cache.link(userIdentity(source.userId), target.id, source.userId);
+        }
         // Other identities still naming the source follow the redirect until the flush,
         // after which the store has re-pointed them (see ProfileCache.resolve).
         cache.remove(source.id, target.id);

@@ -1,4 +1,4 @@
-import { anonymousIdentity, userIdentity, type IdentityKey } from '../events/event.js';
+import type { IdentityKey } from '../events/event.js';
 import type { ProfileState } from '../profiles/profile.js';
 
 /**
@@ -8,7 +8,12 @@ import type { ProfileState } from '../profiles/profile.js';
  */
 export class ProfileCache {
   readonly profiles = new Map<string, ProfileState>();
-  readonly identities = new Map<IdentityKey, string>();
+  /**
+   * Identity links by kind, keyed by the raw id: the key is the very string the
+   * profile holds (userId, anonymousIds), so a link costs a map entry, not a copy.
+   */
+  private readonly users = new Map<string, string>();
+  private readonly anonymous = new Map<string, string>();
   readonly dirty = new Set<string>();
   readonly dirtyLinks = new Map<IdentityKey, string>();
   readonly deleted = new Map<string, string>();
@@ -26,7 +31,7 @@ export class ProfileCache {
 
   /** The profile id an identity names, following merges made since the last flush. */
   resolve(identity: IdentityKey): string | undefined {
-    let profileId = this.identities.get(identity);
+    let profileId = this.getLink(identity);
     for (let hops = 0; profileId !== undefined && hops < 16; hops++) {
       const mergedInto = this.deleted.get(profileId);
       if (mergedInto === undefined) break;
@@ -35,16 +40,31 @@ export class ProfileCache {
     return profileId;
   }
 
+  /** The profile id linked to an identity, without following merges. */
+  getLink(identity: IdentityKey): string | undefined {
+    return this.linksOf(identity).get(identity.slice(2));
+  }
+
+  /** Links an identity in memory only (what the store already holds). */
+  setLink(identity: IdentityKey, profileId: string, id = identity.slice(2)): void {
+    this.linksOf(identity).set(id, profileId);
+  }
+
+  deleteLink(identity: IdentityKey): void {
+    this.linksOf(identity).delete(identity.slice(2));
+  }
+
   /** Adds a profile loaded from the store, with the identities it lists. */
   addLoaded(profile: ProfileState): void {
     this.profiles.set(profile.id, profile);
-    for (const identity of identitiesOfProfile(profile)) {
-      if (!this.identities.has(identity)) this.identities.set(identity, profile.id);
-    }
+    if (profile.userId !== undefined) keepLink(this.users, profile.userId, profile.id);
+    for (const anonymousId of profile.anonymousIds)
+      keepLink(this.anonymous, anonymousId, profile.id);
   }
 
-  link(identity: IdentityKey, profileId: string): void {
-    this.identities.set(identity, profileId);
+  /** Links an identity and remembers to write the link at the next flush. */
+  link(identity: IdentityKey, profileId: string, id = identity.slice(2)): void {
+    this.setLink(identity, profileId, id);
     this.dirtyLinks.set(identity, profileId);
   }
 
@@ -72,17 +92,27 @@ export class ProfileCache {
       if (this.profiles.size <= capacity) break;
       if (this.dirty.has(profileId)) continue;
       this.profiles.delete(profileId);
-      for (const identity of identitiesOfProfile(profile)) {
-        if (this.identities.get(identity) === profileId) this.identities.delete(identity);
+      if (profile.userId !== undefined && this.users.get(profile.userId) === profileId) {
+        this.users.delete(profile.userId);
+      }
+      for (const anonymousId of profile.anonymousIds) {
+        if (this.anonymous.get(anonymousId) === profileId) this.anonymous.delete(anonymousId);
       }
       evicted++;
     }
     return evicted;
   }
+
+  private linksOf(identity: IdentityKey): Map<string, string> {
+    return identity.charCodeAt(0) === 117 /* 'u' */ ? this.users : this.anonymous;
+  }
 }
 
-export function identitiesOfProfile(profile: ProfileState): IdentityKey[] {
-  const keys = profile.anonymousIds.map(anonymousIdentity);
-  if (profile.userId !== undefined) keys.push(userIdentity(profile.userId));
-  return keys;
+/** Sets the link unless one exists; an existing entry gets the profile's own string as key. */
+function keepLink(links: Map<string, string>, id: string, profileId: string): void {
+  const existing = links.get(id);
+  if (existing !== undefined && existing !== profileId) return;
+  // Re-inserting makes the profile's string the key, so the store's copy can be collected.
+  links.delete(id);
+  links.set(id, profileId);
 }
