@@ -313,3 +313,34 @@ test('sliding windows follow the injected clock, late events land in the right w
     await server.close();
   }
 });
+
+test("a profile's event history follows aliases and leaves a shared device's events to its last user", async () => {
+  const server = await startTestServer();
+  try {
+    await post(server, '/v1/batch', {
+      batch: [
+        { type: 'track', userId: 'old-id', event: 'Clicked', messageId: 'a-1' },
+        { type: 'alias', userId: 'new-id', previousId: 'old-id', messageId: 'a-2' },
+        { type: 'track', userId: 'old-id', event: 'Clicked', messageId: 'a-3' },
+        { type: 'page', userId: 'fay', anonymousId: 'laptop', messageId: 'd-1' },
+        { type: 'page', userId: 'gus', anonymousId: 'laptop', messageId: 'd-2' },
+        { type: 'page', anonymousId: 'laptop', messageId: 'd-3' },
+      ],
+    });
+    await profileOf(server, 'user', 'new-id', (p) => p.metrics.eventCount === 3);
+    await profileOf(server, 'user', 'gus', (p) => p.metrics.eventCount === 2);
+    const ids = async (userId: string) =>
+      (await admin<EventsPage>(server, `/profiles/user/${userId}/events`)).body.events
+        .map((e) => e.event.messageId)
+        .sort();
+    assert.deepEqual(
+      await ids('new-id'),
+      ['a-1', 'a-2', 'a-3'],
+      'events sent under the old id are listed',
+    );
+    assert.deepEqual(await ids('fay'), ['d-1'], "the device's later events are not fay's");
+    assert.deepEqual(await ids('gus'), ['d-2', 'd-3']);
+  } finally {
+    await server.close();
+  }
+});

@@ -104,6 +104,33 @@ export class Processor {
     return loaded.get(lookup.profileId);
   }
 
+  /**
+   * Every identity of a profile: what the store links to it, its own lists, and links
+   * made in memory since the last flush (merges included); minus identities that have
+   * moved to another profile since. For listing a profile's events.
+   */
+  async identitiesOf(workspaceId: string, profile: ProfileState): Promise<IdentityKey[]> {
+    const cache = this.caches.get(workspaceId);
+    const keys = new Set(await this.options.store.identitiesOf(workspaceId, profile.id));
+    if (profile.userId !== undefined) keys.add(userIdentity(profile.userId));
+    for (const anonymousId of profile.anonymousIds) keys.add(anonymousIdentity(anonymousId));
+    if (cache !== undefined) {
+      for (const [identity] of cache.dirtyLinks) {
+        if (cache.resolve(identity) === profile.id) keys.add(identity);
+      }
+      for (const [mergedId, into] of cache.deleted) {
+        if (into !== profile.id) continue;
+        for (const identity of await this.options.store.identitiesOf(workspaceId, mergedId)) {
+          keys.add(identity);
+        }
+      }
+    }
+    return [...keys].filter((identity) => {
+      const owner = cache?.resolve(identity);
+      return owner === undefined || owner === profile.id;
+    });
+  }
+
   /** Loads the profiles of these identities into memory (the ingest consent check reads them with peekProfile). */
   async warm(workspaceId: string, identities: readonly IdentityKey[]): Promise<void> {
     const cache = this.cacheOf(workspaceId);

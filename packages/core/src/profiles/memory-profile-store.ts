@@ -65,6 +65,10 @@ export function createMemoryProfileStore(): ProfileStore {
       }
       return resolved;
     },
+    async identitiesOf(workspaceId, profileId) {
+      assertOpen();
+      return [...(workspaces.get(workspaceId)?.linksByProfile.get(profileId) ?? [])].sort();
+    },
     async loadProfiles(workspaceId, profileIds) {
       assertOpen();
       const profiles = workspaces.get(workspaceId)?.profiles;

@@ -169,6 +169,13 @@ export function describeProfileStoreContract(
         );
         assert.deepEqual([...(await store.loadProfiles('w1', ['p1', 'p2'])).keys()], ['p2']);
         assert.equal(await store.countProfiles('w1'), 1);
+        assert.deepEqual(await store.identitiesOf('w1', 'p2'), ['a:anon1', 'u:alice', 'u:bob']);
+        assert.deepEqual(await store.identitiesOf('w1', 'p1'), []);
+        assert.deepEqual(
+          await store.identitiesOf('w2', 'p2'),
+          [],
+          'another workspace sees nothing',
+        );
       }));
 
     it('removes the identity links of a profile deleted without a merge', () =>

@@ -50,6 +50,8 @@ export interface ProfileStore {
     workspaceId: string,
     profileIds: readonly string[],
   ): Promise<Map<string, ProfileState>>;
+  /** Every identity linked to the profile: aliases and anonymousIds beyond its own list included. */
+  identitiesOf(workspaceId: string, profileId: string): Promise<IdentityKey[]>;
   commit(commit: ProfileCommit): Promise<void>;
   loadCheckpoints(): Promise<Map<number, number>>;
   /** Number of profiles of a workspace. */

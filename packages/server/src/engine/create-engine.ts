@@ -259,8 +259,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     async listProfileEvents(workspaceId, lookup, { before, limit }) {
       const profile = await findProfile(workspaceId, lookup);
       if (profile === undefined) return undefined;
-      const identities = profile.anonymousIds.map(anonymousIdentity);
-      if (profile.userId !== undefined) identities.push(userIdentity(profile.userId));
+      const identities = await processor.identitiesOf(workspaceId, profile);
       const entries = await storage.eventLog.readByIdentities({
         workspaceId,
         identities,

@@ -48,6 +48,10 @@ export function createSqliteProfileStore(options: SqliteProfileStoreOptions): Pr
       }
       return resolved;
     },
+    async identitiesOf(workspaceId, profileId) {
+      assertOpen();
+      return sql.identitiesOf.all(workspaceId, profileId) as IdentityKey[];
+    },
     async loadProfiles(workspaceId, profileIds) {
       assertOpen();
       const loaded = new Map<string, ProfileState>();
@@ -98,6 +102,11 @@ function prepareStatements(db: Database) {
     ),
     resolve: db
       .prepare('SELECT profile_id FROM identities WHERE workspace = ? AND identity = ?')
+      .pluck(),
+    identitiesOf: db
+      .prepare(
+        'SELECT identity FROM identities WHERE workspace = ? AND profile_id = ? ORDER BY identity',
+      )
       .pluck(),
     load: db.prepare('SELECT state FROM profiles WHERE workspace = ? AND profile_id = ?').pluck(),
     checkpoints: db.prepare('SELECT log_partition, log_offset FROM checkpoints').raw(),
