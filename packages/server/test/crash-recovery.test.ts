@@ -33,7 +33,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-function startEngine(dataDir: string, port: number): ChildProcess {
+function startEngine(
+  dataDir: string,
+  port: number,
+  env: Record<string, string> = {},
+): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/cli.ts', 'start'], {
     cwd: root,
     env: {
@@ -45,6 +49,7 @@ function startEngine(dataDir: string, port: number): ChildProcess {
       ONRAMP_ADMIN_KEY: adminKey,
       ONRAMP_LOG_LEVEL: 'error',
       ONRAMP_DURABILITY: 'full',
+      ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -224,6 +229,55 @@ test(
         totals,
         expectedTotals(batches.filter((batch) => acknowledged.has(batch.id))),
       );
+    } finally {
+      engine.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  },
+);
+
+test(
+  'while the log is replayed after a crash, /healthz answers and /readyz says 503',
+  { timeout: 90_000 },
+  async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'onramp-replay-'));
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    // A long flush interval: nothing is checkpointed before the crash, so all is replayed.
+    const slowFlush = { ONRAMP_FLUSH_INTERVAL_MS: '60000' };
+    let engine = startEngine(dataDir, port, slowFlush);
+    try {
+      await waitReady(url);
+      const batches = makeBatches(600, 100);
+      for (let i = 0; i < batches.length; i += 8) {
+        const sent = await Promise.all(batches.slice(i, i + 8).map((batch) => send(url, batch)));
+        assert.ok(sent.every(Boolean));
+      }
+      const exited = new Promise((resolve) => engine.once('exit', resolve));
+      engine.kill('SIGKILL');
+      await exited;
+      engine = startEngine(dataDir, port, slowFlush);
+      const seen = new Set<string>();
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline) {
+        try {
+          const [health, ready] = await Promise.all([
+            fetch(`${url}/healthz`),
+            fetch(`${url}/readyz`),
+          ]);
+          seen.add(`healthz ${health.status}`);
+          seen.add(`readyz ${ready.status}`);
+          if (ready.status === 200) break;
+        } catch {
+          // not listening yet
+        }
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      assert.ok(seen.has('readyz 503'), `readiness during the replay: ${[...seen].join(', ')}`);
+      assert.ok(seen.has('healthz 200'));
+      assert.ok(seen.has('readyz 200'));
+      const totals = await profileTotals(url);
+      assert.deepEqual(totals, expectedTotals(batches), 'the replay applied every event once');
     } finally {
       engine.kill('SIGKILL');
       rmSync(dataDir, { recursive: true, force: true });

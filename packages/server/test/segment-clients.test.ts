@@ -209,6 +209,11 @@ describe('@segment/analytics-next (browser), as its dispatchers send', () => {
     assert.equal(response.headers.get('access-control-allow-origin'), origin);
     assert.match(response.headers.get('vary') ?? '', /\bOrigin\b/, 'cacheable per origin');
     assert.match(response.headers.get('vary') ?? '', /X-Forwarded-Host/);
+    assert.equal(
+      (response.headers.get('vary') ?? '').match(/\bOrigin\b/g)?.length,
+      1,
+      'no duplicate',
+    );
     const body = (await response.json()) as Record<string, unknown> & {
       integrations: Record<string, Record<string, unknown>>;
     };

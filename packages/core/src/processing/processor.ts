@@ -32,6 +32,11 @@ export interface ProcessorOptions {
   /** Clean profiles kept in memory per workspace. */
   cacheCapacity?: number;
   onChanges?: (changes: ProfileChange[]) => void;
+  /**
+   * Awaited between read batches, so a long replay lets the host serve requests
+   * (the server passes a setImmediate turn); the domain itself keeps no timers.
+   */
+  yieldBetweenBatches?: () => Promise<void>;
   onError?: (error: unknown, entry: LogEntry) => void;
 }
 
@@ -162,6 +167,7 @@ export class Processor {
         if (entries.length === 0) break;
         await this.applyEntries(entries);
         total += entries.length;
+        await this.options.yieldBetweenBatches?.();
         if (entries.length < limit) break;
       }
     }

@@ -92,6 +92,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     newProfileId: randomUUID,
     ...(options.cacheCapacity === undefined ? {} : { cacheCapacity: options.cacheCapacity }),
     onChanges: publishChanges,
+    yieldBetweenBatches: () => new Promise((resolve) => setImmediate(resolve)),
     onError: (error, entry) => {
       metrics.processorErrors.inc();
       logger.error(

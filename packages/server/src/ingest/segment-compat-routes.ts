@@ -29,15 +29,22 @@ export async function registerSegmentCompatRoutes(
         ]);
       }
       // Append to CORS's `Vary: Origin`: a shared cache must not serve one origin's CORS headers to another.
-      const vary = reply.getHeader('vary');
-      void reply
-        .header('cache-control', 'public, max-age=60')
-        .header(
-          'vary',
-          [vary, 'Origin, Host, X-Forwarded-Host, X-Forwarded-Proto, X-Forwarded-Prefix']
-            .filter(Boolean)
-            .join(', '),
-        );
+      const vary = new Set(
+        String(reply.getHeader('vary') ?? '')
+          .split(',')
+          .map((name) => name.trim())
+          .filter((name) => name !== ''),
+      );
+      for (const name of [
+        'Origin',
+        'Host',
+        'X-Forwarded-Host',
+        'X-Forwarded-Proto',
+        'X-Forwarded-Prefix',
+      ]) {
+        vary.add(name);
+      }
+      void reply.header('cache-control', 'public, max-age=60').header('vary', [...vary].join(', '));
       return sourceSettings(writeKey, publicOrigin(request));
     },
   );
