@@ -64,3 +64,16 @@ export function partitionOf(identity: IdentityKey, partitions: number): number {
   }
   return (hash >>> 0) % partitions;
 }
+
+/** The checks every EventLog makes: an event without these can't be de-duplicated or partitioned. */
+export function assertAppendable({ workspaceId, event }: AppendInput): void {
+  if (typeof workspaceId !== 'string' || workspaceId === '') {
+    throw new TypeError('append: workspaceId must be a non-empty string');
+  }
+  if (typeof event.messageId !== 'string' || event.messageId === '') {
+    throw new TypeError('append: event.messageId must be a non-empty string');
+  }
+  if (event.userId === undefined && event.anonymousId === undefined) {
+    throw new TypeError('append: event needs a userId or an anonymousId');
+  }
+}

@@ -1,7 +1,7 @@
 import { partitionIdentity } from '../events/event.js';
 import type { IdentityKey } from '../events/event.js';
 import type { Clock } from '../time/clock.js';
-import { partitionOf } from './event-log.js';
+import { assertAppendable, partitionOf } from './event-log.js';
 import type {
   AppendInput,
   AppendResult,
@@ -122,19 +122,6 @@ export function createMemoryEventLog(options: MemoryEventLogOptions): EventLog {
       listeners.clear();
     },
   };
-}
-
-/** The checks every EventLog makes: an event without these can't be de-duplicated or partitioned. */
-function assertAppendable({ workspaceId, event }: AppendInput): void {
-  if (typeof workspaceId !== 'string' || workspaceId === '') {
-    throw new TypeError('append: workspaceId must be a non-empty string');
-  }
-  if (typeof event.messageId !== 'string' || event.messageId === '') {
-    throw new TypeError('append: event.messageId must be a non-empty string');
-  }
-  if (event.userId === undefined && event.anonymousId === undefined) {
-    throw new TypeError('append: event needs a userId or an anonymousId');
-  }
 }
 
 function copyEntry(entry: LogEntry): LogEntry {

@@ -1,4 +1,4 @@
-import { partitionIdentity, partitionOf } from '@onramp/core';
+import { assertAppendable, partitionIdentity, partitionOf } from '@onramp/core';
 import type {
   AppendInput,
   AppendResult,
@@ -294,16 +294,9 @@ export function createSqliteEventLog(options: SqliteEventLogOptions): SqliteEven
   };
 }
 
-function toRow({ workspaceId, event }: AppendInput, partitions: number): Row {
-  if (typeof workspaceId !== 'string' || workspaceId === '') {
-    throw new TypeError('append: workspaceId must be a non-empty string');
-  }
-  if (typeof event.messageId !== 'string' || event.messageId === '') {
-    throw new TypeError('append: event.messageId must be a non-empty string');
-  }
-  if (event.userId === undefined && event.anonymousId === undefined) {
-    throw new TypeError('append: event needs a userId or an anonymousId');
-  }
+function toRow(input: AppendInput, partitions: number): Row {
+  assertAppendable(input);
+  const { workspaceId, event } = input;
   const identity = partitionIdentity(event);
   return {
     workspaceId,
