@@ -199,3 +199,42 @@ test('an event of an unknown workspace is reported, skipped, and does not stop t
   assert.equal(errors.length, 1);
   assert.equal((await processor.findProfile('ws', { identity: 'u:y' }))?.eventCount, 1);
 });
+
+test('a store lookup that finishes late never overrides a newer link made in memory', async () => {
+  const store = createMemoryProfileStore();
+  let release: (() => void) | undefined;
+  let gateNext = false;
+  const gated: ProfileStore = {
+    ...store,
+    identitiesOf: (...args) => store.identitiesOf(...args),
+    loadProfiles: (...args) => store.loadProfiles(...args),
+    loadCheckpoints: () => store.loadCheckpoints(),
+    countProfiles: (id) => store.countProfiles(id),
+    commit: (commit) => store.commit(commit),
+    close: () => store.close(),
+    resolveIdentities: async (...args) => {
+      const answer = await store.resolveIdentities(...args);
+      if (gateNext) {
+        gateNext = false;
+        await new Promise<void>((resolve) => (release = resolve));
+      }
+      return answer;
+    },
+  };
+  const { processor, append, profileOf } = setup({ store: gated, cacheCapacity: 0 });
+  await processor.start();
+  await append(event({ userId: 'alice', anonymousId: 'laptop' }));
+  await processor.catchUp();
+  await processor.flush(); // the store links laptop → alice; the cache forgets it
+  gateNext = true;
+  const warming = processor.warm('ws', ['a:laptop']); // reads "alice" from the store, then waits
+  await new Promise((resolve) => setImmediate(resolve));
+  await append(event({ userId: 'bert', anonymousId: 'laptop' }));
+  await processor.catchUp(); // in memory: laptop → bert
+  release?.();
+  await warming;
+  await append(event({ anonymousId: 'laptop' }));
+  await processor.catchUp();
+  assert.equal((await profileOf('bert'))?.eventCount, 2, "the device's next event is bert's");
+  assert.equal((await profileOf('alice'))?.eventCount, 1);
+});

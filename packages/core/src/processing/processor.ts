@@ -242,6 +242,8 @@ export class Processor {
       if (unresolved.length > 0) {
         const resolved = await this.options.store.resolveIdentities(workspaceId, unresolved);
         for (const [identity, profileId] of resolved) {
+          // A link made in memory while we waited (not flushed yet) is newer than the store's.
+          if (cache.getLink(identity) !== undefined) continue;
           cache.setLink(identity, profileId);
           if (!cache.profiles.has(profileId)) need(profileId, identity);
         }
@@ -256,7 +258,8 @@ export class Processor {
           continue;
         }
         for (const identity of waiting) {
-          cache.deleteLink(identity);
+          // The store merged that profile away: forget the stale link (unless relinked meanwhile).
+          if (cache.getLink(identity) === profileId) cache.deleteLink(identity);
           if (round === 0) unresolved.push(identity);
         }
       }
