@@ -7,6 +7,7 @@ import {
   applyEvent,
   compileProfilePlan,
   createProfile,
+  settledHeap,
   type OnrampEvent,
   type ProfileState,
   type WorkspaceSettings,
@@ -21,21 +22,6 @@ export interface ProfileMemory {
   /** Heap per profile, the profile state alone. */
   stateBytesPerProfile: number;
   buildSeconds: number;
-}
-
-/** Full collections until the heap stops shrinking. Needs node --expose-gc. */
-function settledHeap(): number {
-  const collect = globalThis.gc;
-  if (collect === undefined)
-    throw new Error('profile memory needs node --expose-gc (npm run bench)');
-  let used = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < 5; i++) {
-    collect();
-    const now = process.memoryUsage().heapUsed;
-    if (now >= used - 4096) return now;
-    used = now;
-  }
-  return used;
 }
 
 /**

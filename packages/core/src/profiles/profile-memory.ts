@@ -135,8 +135,8 @@ function link(profile: ProfileState, event: OnrampEvent, maxAnonymousIds: number
   if (event.anonymousId !== undefined) addAnonymousId(profile, event.anonymousId, maxAnonymousIds);
 }
 
-/** Full collections until the heap stops shrinking. */
-function settledHeap(): number {
+/** Heap in use after full collections, once it stops shrinking. Needs node --expose-gc. */
+export function settledHeap(): number {
   const collect = globalThis.gc;
   if (collect === undefined) throw new Error('measureProfileBytes needs node --expose-gc');
   let used = Number.POSITIVE_INFINITY;
