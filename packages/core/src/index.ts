@@ -26,3 +26,7 @@ export * from './processing/processor.js';
 export * from './settings/workspace-settings.js';
 export * from './workspaces/workspace.js';
 export * from './workspaces/memory-workspace-store.js';
+export * from './conditions/condition.js';
+export * from './rules/rule-schema.js';
+export * from './rules/rule.js';
+export * from './rules/rule-config-store.js';

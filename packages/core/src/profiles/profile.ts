@@ -92,6 +92,44 @@ export interface ProfileState {
   untrackedEvents: number;
   eventCount: number;
   sessions: SessionState;
+  /** Filtered event counters kept for conditions (`$event` with `where`), by spec key; EventCounters layout. */
+  derived?: Record<string, EventCounters>;
+  /** `$sequence` trackers, by spec key (conditions/ owns the layout). */
+  sequences?: Record<string, number[]>;
+  /** Rule bookkeeping: caps, cooldowns, edge triggers, timers (rules/rule-state.ts). */
+  rules?: RuleProfileState;
+  /** What the profile should see, by placement: set and cleared by rules, read by decide. */
+  decisions?: Record<string, PlacementDecision>;
+  /** Onboarding flow progress, by flow id. */
+  flows?: Record<string, FlowProgress>;
+}
+
+/** Rule bookkeeping kept on the profile, all bounded by the rule set's constraints. */
+export interface RuleProfileState {
+  /** Rule id → [lastFiredAt, firedTotal, …recent firing times, oldest first], bounded by the rule's cap count. */
+  fired?: Record<string, number[]>;
+  /** Ids of condition-triggered rules whose condition held at the last evaluation (edge detection). */
+  holding?: string[];
+  /** Times of recent prompts (firings that count against the fatigue budget), oldest first, bounded by its max. */
+  prompts?: number[];
+  /** Armed time triggers: rule id → due time (ms). */
+  timers?: Record<string, number>;
+}
+
+export interface PlacementDecision {
+  content: string;
+  rule: string;
+  /** Config version of the rule that decided. */
+  version: number;
+  priority: number;
+  at: number;
+  expiresAt?: number;
+  variables?: JsonObject;
+}
+
+export interface FlowProgress {
+  step: string;
+  at: number;
 }
 
 type WithEvents = Pick<ProfileState, 'events'>;

@@ -8,6 +8,11 @@ import type {
   LogEntry,
   ProfilePlan,
   ProfileSummary,
+  RuleConfigVersion,
+  RuleDefinition,
+  RuleExplanation,
+  RuleSettings,
+  StoredFiring,
   TrackingPlan,
   Workspace,
   WorkspaceSettings,
@@ -60,6 +65,92 @@ export interface ProfileEventsPage {
   nextBefore?: number;
 }
 
+/** A new rule config version to validate, compile and publish. */
+export interface RulesDraft {
+  rules: RuleDefinition[];
+  /** Workspace rule settings; the current ones when absent. */
+  settings?: RuleSettings;
+  source: 'file' | 'api';
+  fileDigest?: string;
+  note?: string;
+  /** Optimistic concurrency: publish only if the current version is this one (else RuleVersionConflictError). */
+  baseVersion?: number;
+}
+
+export interface DryRunRequest {
+  /** A stored profile, or a profile given as a document (ProfileState shape, validated). */
+  profile: ProfileLookup | { document: unknown };
+  /** A Segment message to evaluate as the triggering event (validated like ingest; not stored). */
+  event?: unknown;
+  /** Draft rules to explain instead of the published ones. */
+  rules?: RuleDefinition[];
+  settings?: RuleSettings;
+  /** Evaluation time (ms); the engine's clock when absent. */
+  now?: number;
+}
+
+export interface DryRunResult {
+  /** The published version explained, or 0 for a draft. */
+  version: number;
+  profileId?: string;
+  /** Every rule, in priority order, with its condition tree and verdict. */
+  rules: RuleExplanation[];
+}
+
+export interface SimulateRequest {
+  /** The period of the log to replay: receivedAt in [from, to). */
+  from: number;
+  to: number;
+  rules: RuleDefinition[];
+  settings?: RuleSettings;
+  /** Profiles sampled per rule (default 5). */
+  sample?: number;
+  /** Stop after this many events (default 1 000 000); `truncated` says so. */
+  maxEvents?: number;
+}
+
+export interface SimulatedRule {
+  ruleId: string;
+  firings: number;
+  profiles: number;
+  /** Up to `sample` profiles it fired for (userId when known, else profile id). */
+  sample: string[];
+}
+
+export interface SimulationReport {
+  events: number;
+  profiles: number;
+  truncated: boolean;
+  draft: SimulatedRule[];
+  /** The published version over the same events, for comparison. */
+  live: SimulatedRule[];
+  liveVersion: number;
+  /** Per rule id in either: draft − live firings. */
+  diff: { ruleId: string; draft: number; live: number; delta: number }[];
+}
+
+/** Rules of a workspace: versions, publishing, firings, explain and simulate. */
+export interface EngineRules {
+  /** The published version (version 0, no rules, when none was ever published). */
+  current(workspaceId: string): RuleConfigVersion;
+  /** Validates (RuleConfigError naming each field) and publishes atomically: the next event sees all of it or none. */
+  publish(workspaceId: string, draft: RulesDraft): Promise<RuleConfigVersion>;
+  versions(
+    workspaceId: string,
+    options: { before?: number; limit: number },
+  ): Promise<RuleConfigVersion[]>;
+  version(workspaceId: string, version: number): Promise<RuleConfigVersion | undefined>;
+  /** A profile's firings, newest first; undefined when the profile is unknown. */
+  firings(
+    workspaceId: string,
+    lookup: ProfileLookup,
+    options: { before?: number; limit: number },
+  ): Promise<StoredFiring[] | undefined>;
+  dryRun(workspaceId: string, request: DryRunRequest): Promise<DryRunResult>;
+  /** Replays logged events against a draft with no side effects. */
+  simulate(workspaceId: string, request: SimulateRequest): Promise<SimulationReport>;
+}
+
 /** The running engine: what the HTTP layer and the CLI call. */
 export interface Engine {
   readonly clock: Clock;
@@ -80,6 +171,7 @@ export interface Engine {
     workspaceId: string,
     options: { before?: number; limit: number },
   ): Promise<DeadLetter[]>;
+  readonly rules: EngineRules;
   /** True once storage is open and the processor has caught up with the log found at start. */
   isReady(): boolean;
   start(): Promise<void>;

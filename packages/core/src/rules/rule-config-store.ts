@@ -1,0 +1,39 @@
+import type { RuleDefinition, RuleSettings } from './rule-schema.js';
+
+/** One published version of a workspace's rules. Versions start at 1 and never change. */
+export interface RuleConfigVersion {
+  workspaceId: string;
+  version: number;
+  rules: RuleDefinition[];
+  settings: RuleSettings;
+  createdAt: number;
+  /** Who published it: the config file (with its digest) or the admin API. */
+  source: 'file' | 'api';
+  /** sha256 of the config file's rules section, for source "file". */
+  fileDigest?: string;
+  note?: string;
+}
+
+export class RuleVersionConflictError extends Error {
+  constructor(
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(`rule config is at version ${actual}, not ${expected}`);
+    this.name = 'RuleVersionConflictError';
+  }
+}
+
+/** The history of each workspace's rule config; append-only. */
+export interface RuleConfigStore {
+  latest(workspaceId: string): Promise<RuleConfigVersion | undefined>;
+  get(workspaceId: string, version: number): Promise<RuleConfigVersion | undefined>;
+  /** Newest first, metadata and rules included. */
+  list(
+    workspaceId: string,
+    options: { before?: number; limit: number },
+  ): Promise<RuleConfigVersion[]>;
+  /** Appends `version`; it must be latest + 1, else RuleVersionConflictError (nothing written). */
+  append(version: RuleConfigVersion): Promise<void>;
+  close(): Promise<void>;
+}
