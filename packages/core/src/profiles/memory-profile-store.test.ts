@@ -1,7 +1,11 @@
 import { createMemoryProfileStore } from './memory-profile-store.js';
+import { describeProfileStoreRuleContract } from './profile-store-rules.contract.js';
 import { describeProfileStoreContract } from './profile-store.contract.js';
 
-describeProfileStoreContract('memory', async () => {
+async function open() {
   const store = createMemoryProfileStore();
   return { store, dispose: () => store.close() };
-});
+}
+
+describeProfileStoreContract('memory', open);
+describeProfileStoreRuleContract('memory', open);
