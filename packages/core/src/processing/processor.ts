@@ -1,5 +1,6 @@
 import { anonymousIdentity, userIdentity, type IdentityKey } from '../events/event.js';
 import { identitiesOf, resolveProfile, type IdentityGraph } from '../identity/resolve-profile.js';
+import { isJsonObject, type JsonObject } from '../json/json.js';
 import type { EventLog, LogEntry } from '../log/event-log.js';
 import {
   addAnonymousId,
@@ -9,7 +10,14 @@ import {
   type ProfilePlan,
 } from '../profiles/apply-event.js';
 import type { ProfileState } from '../profiles/profile.js';
-import type { IdentityLink, ProfileStore, ProfileWrite } from '../profiles/profile-store.js';
+import type {
+  IdentityLink,
+  ProfileStore,
+  ProfileWrite,
+  QueuedMessage,
+} from '../profiles/profile-store.js';
+import type { CompiledRuleSet, RuleEffect, RuleFiring, RuleOutcome } from '../rules/rule.js';
+import { runRuleTimer, runRulesForEvent } from '../rules/run-rules.js';
 import type { Clock } from '../time/clock.js';
 import { ProfileCache } from './profile-cache.js';
 
@@ -33,6 +41,18 @@ export interface ProcessorOptions {
   cacheCapacity?: number;
   onChanges?: (changes: ProfileChange[]) => void;
   /**
+   * The published rule set of a workspace, if it has rules. Read once per event
+   * with planOf, in the same synchronous turn, so an event sees exactly one version;
+   * its profilePlan is the one planOf must return.
+   */
+  rulesOf?: (workspaceId: string) => CompiledRuleSet | undefined;
+  /** Events emitted by rules, to append to the log (deterministic messageIds make replays no-ops). */
+  onEmit?: (workspaceId: string, events: Extract<RuleEffect, { type: 'emit' }>['event'][]) => void;
+  /** Firings as they happen (metrics); they are committed with the next flush. */
+  onFirings?: (workspaceId: string, firings: readonly RuleFiring[]) => void;
+  /** Timers armed by rules, for the host's scheduler. */
+  onTimersArmed?: (timers: DueTimer[]) => void;
+  /**
    * Awaited between read batches, so a long replay lets the host serve requests
    * (the server passes a setImmediate turn); the domain itself keeps no timers.
    */
@@ -40,9 +60,19 @@ export interface ProcessorOptions {
   onError?: (error: unknown, entry: LogEntry) => void;
 }
 
+/** A time trigger to run: the rule's timer on one profile, due at `dueAt`. */
+export interface DueTimer {
+  workspaceId: string;
+  profileId: string;
+  ruleId: string;
+  dueAt: number;
+}
+
 export interface ProcessorStats {
   applied: number;
   errors: number;
+  /** Rule firings since start. */
+  firings: number;
   dirty: number;
   checkpoints: Map<number, number>;
 }
@@ -59,6 +89,10 @@ export class Processor {
   /** Offsets applied in memory. */
   private readonly applied = new Map<number, number>();
   private applyCount = 0;
+  /** Firings and queued messages since the last flush, committed with the profiles. */
+  private firings: { workspaceId: string; firing: RuleFiring }[] = [];
+  private messages: { workspaceId: string; message: QueuedMessage }[] = [];
+  private firingCount = 0;
   private errorCount = 0;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -88,6 +122,7 @@ export class Processor {
     return {
       applied: this.applyCount,
       errors: this.errorCount,
+      firings: this.firingCount,
       dirty,
       checkpoints: new Map(this.applied),
     };
@@ -201,10 +236,65 @@ export class Processor {
     const plan = this.options.planOf(entry.workspaceId);
     if (plan === undefined) throw new Error(`unknown workspace ${entry.workspaceId}`);
     const cache = this.cacheOf(entry.workspaceId);
+    const rules = this.options.rulesOf?.(entry.workspaceId);
     const profile = resolveProfile(entry.event, this.graphOf(cache, plan, now));
     applyEvent(profile, entry.event, plan, now);
     cache.markDirty(profile.id);
+    if (rules !== undefined) {
+      const outcome = runRulesForEvent(rules, profile, entry.event, {
+        now,
+        depth: chainDepth(entry.event.context),
+      });
+      this.takeOutcome(entry.workspaceId, profile.id, outcome);
+    }
     return { workspaceId: entry.workspaceId, profile, causedAt: entry.event.receivedAt };
+  }
+
+  /**
+   * Runs due time triggers, each on its profile (loaded if cold); a timer that was
+   * re-armed or cancelled since is a no-op. Resolves with the number that fired.
+   */
+  fireTimers(timers: readonly DueTimer[]): Promise<number> {
+    return this.serialize(async () => {
+      const now = this.options.clock.now();
+      const changes: ProfileChange[] = [];
+      let fired = 0;
+      for (const timer of timers) {
+        const rules = this.options.rulesOf?.(timer.workspaceId);
+        if (rules === undefined) continue;
+        const profile = await this.findProfile(timer.workspaceId, { profileId: timer.profileId });
+        if (profile === undefined) continue;
+        const cache = this.cacheOf(timer.workspaceId);
+        if (cache.get(profile.id) === undefined) cache.addLoaded(profile);
+        const outcome = runRuleTimer(rules, profile, timer.ruleId, timer.dueAt, now);
+        if (!outcome.changed) continue;
+        fired += outcome.firings.length;
+        cache.markDirty(profile.id);
+        this.takeOutcome(timer.workspaceId, profile.id, outcome);
+        changes.push({ workspaceId: timer.workspaceId, profile, causedAt: timer.dueAt });
+      }
+      if (changes.length > 0) this.options.onChanges?.(changes);
+      return fired;
+    });
+  }
+
+  private takeOutcome(workspaceId: string, profileId: string, outcome: RuleOutcome): void {
+    if (outcome.firings.length > 0) {
+      for (const firing of outcome.firings) this.firings.push({ workspaceId, firing });
+      this.firingCount += outcome.firings.length;
+      this.options.onFirings?.(workspaceId, outcome.firings);
+    }
+    let emitted: Extract<RuleEffect, { type: 'emit' }>['event'][] | undefined;
+    for (const effect of outcome.effects) {
+      if (effect.type === 'message') this.messages.push({ workspaceId, message: effect });
+      else (emitted ??= []).push(effect.event);
+    }
+    if (emitted !== undefined) this.options.onEmit?.(workspaceId, emitted);
+    if (outcome.armed.length > 0) {
+      this.options.onTimersArmed?.(
+        outcome.armed.map(({ ruleId, dueAt }) => ({ workspaceId, profileId, ruleId, dueAt })),
+      );
+    }
   }
 
   /** Loads, in one round trip per workspace, every profile the entries can touch. */
@@ -322,11 +412,17 @@ export class Processor {
         deletedProfiles.push({ workspaceId, profileId, mergedInto });
     }
     // The store captures the states synchronously, so clearing right after is safe.
+    const firings = this.firings;
+    const messages = this.messages;
+    this.firings = [];
+    this.messages = [];
     const committed = this.options.store.commit({
       profiles,
       identities,
       deletedProfiles,
       checkpoints: new Map(this.applied),
+      firings,
+      messages,
     });
     const pending = [...this.caches.values()].map((cache) => ({
       cache,
@@ -339,6 +435,8 @@ export class Processor {
       await committed;
     } catch (error) {
       // Nothing was written: mark it all pending again so the next flush retries it.
+      this.firings = firings.concat(this.firings);
+      this.messages = messages.concat(this.messages);
       for (const { cache, dirty, links, deleted } of pending) {
         for (const id of dirty) cache.dirty.add(id);
         for (const [identity, id] of links)
@@ -362,4 +460,12 @@ export class Processor {
     this.queue = next.catch(() => undefined);
     return next;
   }
+}
+
+/** Emit hops behind an event: `context.onramp.depth` set by the rule that emitted it, else 0. */
+function chainDepth(context: JsonObject | undefined): number {
+  const onramp = context?.['onramp'];
+  if (!isJsonObject(onramp)) return 0;
+  const depth = onramp['depth'];
+  return typeof depth === 'number' && Number.isInteger(depth) && depth > 0 ? depth : 0;
 }

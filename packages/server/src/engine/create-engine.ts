@@ -20,12 +20,16 @@ import {
   type ProfileChange,
   type ProfileState,
   type ProfileStore,
+  type RuleConfigStore,
+  type RuleConfigVersion,
   type Workspace,
   type WorkspaceSettings,
   type WorkspaceStore,
 } from '@onramp/core';
 import type { EngineMetrics } from '../observability/metrics.js';
 import type { PushHub } from '../realtime/push-hub.js';
+import { TimerScheduler } from '../rules/timer-scheduler.js';
+import { compileRules, createEngineRules, emptyRuleConfig } from './engine-rules.js';
 import type {
   Engine,
   IngestReport,
@@ -39,6 +43,7 @@ export interface EngineStorage {
   profileStore: ProfileStore;
   deadLetters: DeadLetterStore;
   workspaces: WorkspaceStore;
+  ruleConfigs: RuleConfigStore;
 }
 
 export interface EngineOptions {
@@ -56,18 +61,30 @@ export interface EngineOptions {
   cacheCapacity?: number;
 }
 
-/** Compiles a workspace's settings once, when it is loaded or its config changes. */
+/**
+ * Compiles a workspace's settings and published rules once, when it is loaded or
+ * its config changes. Throws on rules that no longer compile.
+ */
 export function compileWorkspace(
   workspace: Workspace,
   settings: WorkspaceSettings,
+  ruleConfig: RuleConfigVersion = emptyRuleConfig(workspace.id),
 ): WorkspaceRuntime {
+  const rules = compileRules(
+    ruleConfig.rules,
+    ruleConfig.settings,
+    settings.profiles,
+    ruleConfig.version,
+  ).set;
   return {
     workspace,
     settings,
     trackingPlan: compileTrackingPlan(settings.trackingPlan),
     consent: compileConsentPolicy(settings.consent),
-    profilePlan: compileProfilePlan(settings.profiles),
+    profilePlan: rules.profilePlan,
     dedupWindowMs: parseDuration(settings.ingest.dedupWindow) ?? 86_400_000,
+    ruleConfig,
+    rules,
   };
 }
 
@@ -77,11 +94,29 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const runtimes = new Map<string, WorkspaceRuntime>();
   const byWriteKey = new Map<string, WorkspaceRuntime>();
   const byAdminKey = new Map<string, WorkspaceRuntime>();
+  const setRuntime = (runtime: WorkspaceRuntime) => {
+    runtimes.set(runtime.workspace.id, runtime);
+    byWriteKey.set(runtime.workspace.writeKey, runtime);
+    byAdminKey.set(runtime.workspace.adminKey, runtime);
+  };
   for (const workspace of await storage.workspaces.list()) {
-    const runtime = compileWorkspace(workspace, options.settingsOf(workspace));
-    runtimes.set(workspace.id, runtime);
-    byWriteKey.set(workspace.writeKey, runtime);
-    byAdminKey.set(workspace.adminKey, runtime);
+    setRuntime(await loadRuntime(workspace));
+  }
+
+  /** The workspace with its latest rule version; a version that no longer compiles is logged and skipped. */
+  async function loadRuntime(workspace: Workspace): Promise<WorkspaceRuntime> {
+    const settings = options.settingsOf(workspace);
+    const latest = await storage.ruleConfigs.latest(workspace.id);
+    if (latest === undefined) return compileWorkspace(workspace, settings);
+    try {
+      return compileWorkspace(workspace, settings, latest);
+    } catch (error) {
+      logger.error(
+        { err: error, workspace: workspace.id, version: latest.version },
+        'published rules no longer compile; running without rules until a new version is published',
+      );
+      return compileWorkspace(workspace, settings);
+    }
   }
 
   const processor = new Processor({
@@ -89,6 +124,17 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     store: storage.profileStore,
     clock,
     planOf: (workspaceId) => runtimes.get(workspaceId)?.profilePlan,
+    rulesOf: (workspaceId) => runtimes.get(workspaceId)?.rules,
+    onEmit: (workspaceId, events) => {
+      // Deterministic messageIds: a replay re-emits the same ids and the log drops them.
+      storage.eventLog
+        .append(events.map((event) => ({ workspaceId, event })))
+        .catch((error: unknown) => logger.error({ err: error }, 'emitted events not appended'));
+    },
+    onFirings: (_workspaceId, firings) => {
+      for (const firing of firings) metrics.ruleFirings.inc({ rule: firing.ruleId });
+    },
+    onTimersArmed: (timers) => scheduler.add(timers),
     newProfileId: randomUUID,
     ...(options.cacheCapacity === undefined ? {} : { cacheCapacity: options.cacheCapacity }),
     onChanges: publishChanges,
@@ -100,6 +146,18 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         'event could not be applied',
       );
     },
+  });
+
+  const scheduler = new TimerScheduler({
+    clock,
+    store: storage.profileStore,
+    fire: async (timers) => {
+      const fired = await processor.fireTimers(timers);
+      metrics.timersFired.inc(fired);
+      metrics.timersPending.set(scheduler.size);
+      return fired;
+    },
+    onError: (error) => logger.error({ err: error }, 'timers could not run; retrying'),
   });
 
   let ready = false;
@@ -179,10 +237,32 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     return processor.findProfile(workspaceId, { identity });
   }
 
+  const rules = createEngineRules({
+    runtimeOf: (workspaceId) => runtimes.get(workspaceId),
+    replaceRuntime: setRuntime,
+    store: storage.ruleConfigs,
+    profileStore: storage.profileStore,
+    eventLog: storage.eventLog,
+    clock,
+    logger,
+    metrics,
+    findProfile,
+    flush: async () => {
+      await pump();
+      await processor.flush();
+    },
+  });
+
   const engine: Engine = {
     clock,
     metrics,
     push,
+    rules,
+    runDueTimers: () => scheduler.tick(),
+    async flush() {
+      await pump();
+      await processor.flush();
+    },
     workspaceByWriteKey: (writeKey) => byWriteKey.get(writeKey),
     workspaceByAdminKey: (adminKey) => byAdminKey.get(adminKey),
     workspaceById: (id) => runtimes.get(id),
@@ -289,6 +369,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       await pump();
       flushTimer = setInterval(() => void flushSafely(), options.flushIntervalMs ?? 1000);
       flushTimer.unref();
+      scheduler.start();
       ready = true;
       logger.info(
         {
@@ -304,6 +385,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       stopping = true;
       unsubscribe?.();
       if (flushTimer !== undefined) clearInterval(flushTimer);
+      scheduler.stop();
       push.closeAll();
       await pump();
       await processor.catchUp();
@@ -312,6 +394,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       await storage.profileStore.close();
       await storage.deadLetters.close();
       await storage.workspaces.close();
+      await storage.ruleConfigs.close();
       logger.info(
         { checkpoints: Object.fromEntries(processor.stats().checkpoints) },
         'engine stopped',

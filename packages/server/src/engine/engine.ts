@@ -1,5 +1,6 @@
 import type {
   Clock,
+  CompiledRuleSet,
   ConsentPolicy,
   DeadLetter,
   EventType,
@@ -26,8 +27,12 @@ export interface WorkspaceRuntime {
   settings: WorkspaceSettings;
   trackingPlan: TrackingPlan;
   consent: ConsentPolicy;
+  /** The published rule set's plan: the settings' windows plus what the conditions need. */
   profilePlan: ProfilePlan;
   dedupWindowMs: number;
+  /** The published rule config version and its compiled, indexed rule set. */
+  ruleConfig: RuleConfigVersion;
+  rules: CompiledRuleSet;
 }
 
 export interface IngestRequest {
@@ -172,6 +177,10 @@ export interface Engine {
     options: { before?: number; limit: number },
   ): Promise<DeadLetter[]>;
   readonly rules: EngineRules;
+  /** Runs the time triggers due at the clock's now (the scheduler calls it; tests with a manual clock too). */
+  runDueTimers(): Promise<number>;
+  /** Commits what the processor holds in memory (tests, admin reads that must see everything). */
+  flush(): Promise<void>;
   /** True once storage is open and the processor has caught up with the log found at start. */
   isReady(): boolean;
   start(): Promise<void>;

@@ -14,6 +14,10 @@ export interface EngineMetrics {
   pushMessages: Counter;
   eventToPush: Histogram;
   processorErrors: Counter;
+  ruleFirings: Counter<'rule'>;
+  rulePublishes: Counter<'source'>;
+  timersFired: Counter;
+  timersPending: Gauge;
 }
 
 export function createEngineMetrics(options: { defaultMetrics?: boolean } = {}): EngineMetrics {
@@ -79,6 +83,28 @@ export function createEngineMetrics(options: { defaultMetrics?: boolean } = {}):
     processorErrors: new Counter({
       name: 'onramp_processor_errors_total',
       help: 'Events the processor could not apply (logged with the offset).',
+      registers,
+    }),
+    ruleFirings: new Counter({
+      name: 'onramp_rule_firings_total',
+      help: 'Rule firings, by rule id (replays after a crash may count a firing again).',
+      labelNames: ['rule'],
+      registers,
+    }),
+    rulePublishes: new Counter({
+      name: 'onramp_rule_config_publishes_total',
+      help: 'Rule config versions published, by source (file | api).',
+      labelNames: ['source'],
+      registers,
+    }),
+    timersFired: new Counter({
+      name: 'onramp_timers_fired_total',
+      help: 'Time triggers that fired.',
+      registers,
+    }),
+    timersPending: new Gauge({
+      name: 'onramp_timers_scheduled',
+      help: 'Time triggers due within the scheduler horizon, held in memory.',
       registers,
     }),
   };

@@ -1,0 +1,407 @@
+import type { Logger } from 'pino';
+import { Value } from '@sinclair/typebox/value';
+import {
+  RuleConfigError,
+  RuleSchema,
+  RuleSettingsSchema,
+  RuleVersionConflictError,
+  compileRuleSet,
+  dryRunRules,
+  normalizeEvent,
+  profileFromDocument,
+  simulateRules,
+  validateMessage,
+  type Clock,
+  type CompiledRuleSet,
+  type EventLog,
+  type FieldError,
+  type OnrampEvent,
+  type ProfileDocument,
+  type ProfileState,
+  type ProfileStore,
+  type RuleConfigStore,
+  type RuleConfigVersion,
+  type RuleDefinition,
+  type RuleIssue,
+  type RuleSettings,
+  type WorkspaceSettings,
+} from '@onramp/core';
+import type { EngineMetrics } from '../observability/metrics.js';
+import type {
+  EngineRules,
+  ProfileLookup,
+  RulesDraft,
+  SimulatedRule,
+  WorkspaceRuntime,
+} from './engine.js';
+
+/** Bad input to a dry run or simulation (profile document, event): the HTTP layer answers 400. */
+export class RuleRequestError extends Error {
+  constructor(readonly errors: FieldError[]) {
+    super(errors.map((error) => `${error.field}: ${error.message}`).join('; '));
+    this.name = 'RuleRequestError';
+  }
+}
+
+export interface EngineRulesDeps {
+  runtimeOf(workspaceId: string): WorkspaceRuntime | undefined;
+  /** Swaps a workspace's runtime: the next event is processed under the new one. */
+  replaceRuntime(runtime: WorkspaceRuntime): void;
+  store: RuleConfigStore;
+  profileStore: ProfileStore;
+  eventLog: EventLog;
+  clock: Clock;
+  logger: Logger;
+  metrics: EngineMetrics;
+  findProfile(workspaceId: string, lookup: ProfileLookup): Promise<ProfileState | undefined>;
+  flush(): Promise<void>;
+}
+
+/** The rule settings with every default filled. */
+export function defaultRuleSettings(): RuleSettings {
+  return Value.Default(RuleSettingsSchema, {}) as RuleSettings;
+}
+
+/** Version 0: what a workspace runs before any rules were published. */
+export function emptyRuleConfig(workspaceId: string): RuleConfigVersion {
+  return {
+    workspaceId,
+    version: 0,
+    rules: [],
+    settings: defaultRuleSettings(),
+    createdAt: 0,
+    source: 'api',
+  };
+}
+
+/**
+ * Checks rules and settings against their schemas (filling defaults, as the config
+ * file and the admin API do) and compiles them; RuleConfigError names every field.
+ */
+export function compileRules(
+  rules: readonly unknown[],
+  settings: unknown,
+  profiles: WorkspaceSettings['profiles'],
+  version: number,
+): { rules: RuleDefinition[]; settings: RuleSettings; set: CompiledRuleSet } {
+  const issues: RuleIssue[] = [];
+  const normalized = rules.map((rule, index) => {
+    const filled: unknown = Value.Default(RuleSchema, structuredClone(rule));
+    for (const error of Value.Errors(RuleSchema, filled)) {
+      issues.push({ path: [index, ...pointerPath(error.path)], message: error.message });
+    }
+    return filled as RuleDefinition;
+  });
+  const filledSettings: unknown = Value.Default(
+    RuleSettingsSchema,
+    structuredClone(settings ?? {}),
+  );
+  for (const error of Value.Errors(RuleSettingsSchema, filledSettings)) {
+    issues.push({ path: ['(settings)', ...pointerPath(error.path)], message: error.message });
+  }
+  if (issues.length > 0) throw new RuleConfigError(dedupeIssues(issues));
+  const ruleSettings = filledSettings as RuleSettings;
+  const set = compileRuleSet(normalized, { profiles, settings: ruleSettings, version });
+  return { rules: normalized, settings: ruleSettings, set };
+}
+
+/** The engine's rules API: versions, publishing, firings, dry run and simulation. */
+export function createEngineRules(deps: EngineRulesDeps): EngineRules {
+  const publishing = new Map<string, Promise<unknown>>();
+
+  const runtime = (workspaceId: string): WorkspaceRuntime => {
+    const found = deps.runtimeOf(workspaceId);
+    if (found === undefined) throw new Error(`unknown workspace ${workspaceId}`);
+    return found;
+  };
+
+  async function publishNow(workspaceId: string, draft: RulesDraft): Promise<RuleConfigVersion> {
+    const current = runtime(workspaceId);
+    const latest = (await deps.store.latest(workspaceId))?.version ?? 0;
+    if (draft.baseVersion !== undefined && draft.baseVersion !== latest) {
+      throw new RuleVersionConflictError(draft.baseVersion, latest);
+    }
+    const version = latest + 1;
+    const compiled = compileRules(
+      draft.rules,
+      draft.settings ?? current.ruleConfig.settings,
+      current.settings.profiles,
+      version,
+    );
+    const record: RuleConfigVersion = {
+      workspaceId,
+      version,
+      rules: compiled.rules,
+      settings: compiled.settings,
+      createdAt: deps.clock.now(),
+      source: draft.source,
+      ...(draft.fileDigest === undefined ? {} : { fileDigest: draft.fileDigest }),
+      ...(draft.note === undefined ? {} : { note: draft.note }),
+    };
+    await deps.store.append(record);
+    // One assignment: events already applied saw the old version, every later one sees this.
+    deps.replaceRuntime({
+      ...runtime(workspaceId),
+      ruleConfig: record,
+      rules: compiled.set,
+      profilePlan: compiled.set.profilePlan,
+    });
+    deps.metrics.rulePublishes.inc({ source: draft.source });
+    deps.logger.info(
+      { workspace: workspaceId, version, rules: record.rules.length, source: draft.source },
+      'rules published',
+    );
+    return record;
+  }
+
+  const draftSet = (workspaceId: string, rules: unknown[], settings: unknown): CompiledRuleSet => {
+    const current = runtime(workspaceId);
+    return compileRules(
+      rules,
+      settings ?? current.ruleConfig.settings,
+      current.settings.profiles,
+      0,
+    ).set;
+  };
+
+  return {
+    current: (workspaceId) => runtime(workspaceId).ruleConfig,
+
+    publish(workspaceId, draft) {
+      // One publish at a time per workspace, so versions are dense and checks see the latest.
+      const previous = publishing.get(workspaceId) ?? Promise.resolve();
+      const next = previous.then(
+        () => publishNow(workspaceId, draft),
+        () => publishNow(workspaceId, draft),
+      );
+      publishing.set(
+        workspaceId,
+        next.catch(() => undefined),
+      );
+      return next;
+    },
+
+    versions: (workspaceId, options) => deps.store.list(workspaceId, options),
+
+    version: (workspaceId, version) =>
+      version === 0
+        ? Promise.resolve(deps.runtimeOf(workspaceId) && emptyRuleConfig(workspaceId))
+        : deps.store.get(workspaceId, version),
+
+    async firings(workspaceId, lookup, options) {
+      await deps.flush();
+      const profile = await deps.findProfile(workspaceId, lookup);
+      if (profile === undefined) return undefined;
+      return deps.profileStore.listFirings(workspaceId, profile.id, options);
+    },
+
+    async dryRun(workspaceId, request) {
+      const current = runtime(workspaceId);
+      const set =
+        request.rules === undefined
+          ? current.rules
+          : draftSet(workspaceId, request.rules, request.settings);
+      const now = request.now ?? deps.clock.now();
+      const event =
+        request.event === undefined
+          ? undefined
+          : parseEvent(request.event, 'event', now, current.settings);
+      let profile: ProfileState | undefined;
+      if ('document' in request.profile) {
+        profile = profileFromDocument(
+          parseProfileDocument(request.profile.document, now, current.settings),
+          set,
+          now,
+        );
+      } else {
+        profile = await deps.findProfile(workspaceId, request.profile);
+        if (profile === undefined) {
+          throw new RuleRequestError([{ field: 'profile', message: 'no such profile' }]);
+        }
+      }
+      return {
+        version: request.rules === undefined ? current.ruleConfig.version : 0,
+        ...('document' in request.profile ? {} : { profileId: profile.id }),
+        rules: dryRunRules(set, profile, event, now),
+      };
+    },
+
+    async simulate(workspaceId, request) {
+      const current = runtime(workspaceId);
+      if (!(request.from < request.to)) {
+        throw new RuleRequestError([{ field: 'to', message: 'must be after from' }]);
+      }
+      const draft = draftSet(workspaceId, request.rules, request.settings);
+      const maxEvents = request.maxEvents ?? 1_000_000;
+      const { events, truncated } = await readWorkspaceEvents(
+        deps.eventLog,
+        workspaceId,
+        request.to,
+        maxEvents,
+      );
+      const options = { from: request.from, to: request.to, sample: request.sample ?? 5 };
+      const drafted = simulateRules(events, draft, options);
+      const live = simulateRules(events, current.rules, options);
+      const present = (rules: typeof drafted.rules): SimulatedRule[] =>
+        rules.map(({ ruleId, firings, profiles, sample }) => ({
+          ruleId,
+          firings,
+          profiles,
+          sample,
+        }));
+      const ids = new Set([...drafted.rules, ...live.rules].map((rule) => rule.ruleId));
+      for (const rule of request.rules as { id?: unknown }[]) {
+        if (typeof rule.id === 'string') ids.add(rule.id);
+      }
+      const firingsOf = (rules: typeof drafted.rules, id: string) =>
+        rules.find((rule) => rule.ruleId === id)?.firings ?? 0;
+      return {
+        events: drafted.events,
+        profiles: drafted.profiles,
+        truncated,
+        draft: present(drafted.rules),
+        live: present(live.rules),
+        liveVersion: current.ruleConfig.version,
+        diff: [...ids]
+          .map((ruleId) => {
+            const draftCount = firingsOf(drafted.rules, ruleId);
+            const liveCount = firingsOf(live.rules, ruleId);
+            return { ruleId, draft: draftCount, live: liveCount, delta: draftCount - liveCount };
+          })
+          .sort(
+            (a, b) => Math.abs(b.delta) - Math.abs(a.delta) || a.ruleId.localeCompare(b.ruleId),
+          ),
+      };
+    },
+  };
+}
+
+/** A workspace's events received before `to`, in receive order, across partitions. */
+async function readWorkspaceEvents(
+  log: EventLog,
+  workspaceId: string,
+  to: number,
+  maxEvents: number,
+): Promise<{ events: OnrampEvent[]; truncated: boolean }> {
+  const events: OnrampEvent[] = [];
+  let truncated = false;
+  for (let partition = 0; partition < log.partitions && !truncated; partition++) {
+    let after = 0;
+    for (;;) {
+      const entries = await log.read(partition, after, 5000);
+      for (const entry of entries) {
+        if (entry.workspaceId !== workspaceId || entry.event.receivedAt >= to) continue;
+        if (events.length >= maxEvents) {
+          truncated = true;
+          break;
+        }
+        events.push(entry.event);
+      }
+      const last = entries[entries.length - 1];
+      if (truncated || last === undefined || entries.length < 5000) break;
+      after = last.offset;
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  // Stable: events of one partition keep their log order when received at the same ms.
+  events.sort((a, b) => a.receivedAt - b.receivedAt);
+  return { events, truncated };
+}
+
+function parseEvent(
+  input: unknown,
+  path: string,
+  now: number,
+  settings: WorkspaceSettings,
+): OnrampEvent {
+  const validation = validateMessage(input, { path });
+  if (!validation.ok) throw new RuleRequestError(validation.errors);
+  return normalizeEvent(validation.message, {
+    receivedAt: now,
+    skewCorrection: settings.ingest.skewCorrection,
+    newMessageId: () => `dry-run:${now}`,
+  });
+}
+
+const documentFields = new Set(['userId', 'anonymousId', 'traits', 'consent', 'events']);
+const maxDocumentEvents = 1000;
+
+function parseProfileDocument(
+  input: unknown,
+  now: number,
+  settings: WorkspaceSettings,
+): ProfileDocument {
+  const fail = (field: string, message: string): never => {
+    throw new RuleRequestError([{ field: `profile.${field}`, message }]);
+  };
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return fail('(document)', 'must be an object');
+  }
+  const record = input as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (!documentFields.has(key)) fail(key, 'is not a known field');
+  }
+  const document: ProfileDocument = {};
+  for (const key of ['userId', 'anonymousId'] as const) {
+    const value = record[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || value.length === 0 || value.length > 256) {
+      fail(key, 'must be a non-empty string of at most 256 characters');
+    }
+    document[key] = value as string;
+  }
+  if (record['traits'] !== undefined) {
+    const traits = record['traits'];
+    if (typeof traits !== 'object' || traits === null || Array.isArray(traits)) {
+      fail('traits', 'must be an object');
+    }
+    document.traits = traits as ProfileDocument['traits'];
+  }
+  if (record['consent'] !== undefined) {
+    const consent = record['consent'];
+    if (typeof consent !== 'object' || consent === null || Array.isArray(consent)) {
+      return fail('consent', 'must be an object of category → boolean');
+    }
+    for (const [category, granted] of Object.entries(consent)) {
+      if (typeof granted !== 'boolean') fail(`consent.${category}`, 'must be a boolean');
+    }
+    document.consent = consent as Record<string, boolean>;
+  }
+  if (record['events'] !== undefined) {
+    const events = record['events'];
+    if (!Array.isArray(events)) return fail('events', 'must be an array of Segment messages');
+    if (events.length > maxDocumentEvents)
+      fail('events', `must have at most ${maxDocumentEvents} items`);
+    // Events of a hypothetical profile need no identity: the document's is implied.
+    document.events = events.map((event: unknown, index) =>
+      parseEvent(withIdentity(event), `profile.events[${index}]`, now, settings),
+    );
+  }
+  return document;
+}
+
+function withIdentity(event: unknown): unknown {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return event;
+  const { userId, anonymousId } = event as { userId?: unknown; anonymousId?: unknown };
+  return userId === undefined && anonymousId === undefined
+    ? { ...event, anonymousId: 'dry-run' }
+    : event;
+}
+
+function pointerPath(pointer: string): string[] {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/** TypeBox reports a failed union once per branch; keep the first message per field. */
+function dedupeIssues(issues: RuleIssue[]): RuleIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((issue) => {
+    const key = issue.path.join('.');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
