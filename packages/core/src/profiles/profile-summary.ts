@@ -57,6 +57,22 @@ export interface ProfileSummary {
     engagementScore: number;
     events: Record<string, EventSummary>;
   };
+  /** Standing (unexpired) decisions by placement, as rules set them. */
+  decisions: Record<string, DecisionSummary>;
+  /** Onboarding flow progress by flow id. */
+  flows: Record<string, { step: string; at: string }>;
+  /** Armed time triggers: rule id → due time. */
+  timers: Record<string, string>;
+}
+
+export interface DecisionSummary {
+  content: string;
+  rule: string;
+  version: number;
+  priority: number;
+  at: string;
+  expiresAt?: string;
+  variables?: JsonObject;
 }
 
 export function summarizeProfile(
@@ -99,7 +115,30 @@ export function summarizeProfile(
         };
       }),
     },
+    decisions: summarizeDecisions(state, now),
+    flows: copyRecord(state.flows ?? {}, (flow) => ({ step: flow.step, at: iso(flow.at) })),
+    timers: copyRecord(state.rules?.timers ?? {}, iso),
   };
+}
+
+function summarizeDecisions(state: ProfileState, now: number): Record<string, DecisionSummary> {
+  const decisions: Record<string, DecisionSummary> = {};
+  for (const [placement, decision] of Object.entries(state.decisions ?? {})) {
+    if (isUnsafeKey(placement)) continue;
+    if (decision.expiresAt !== undefined && decision.expiresAt <= now) continue;
+    decisions[placement] = {
+      content: decision.content,
+      rule: decision.rule,
+      version: decision.version,
+      priority: decision.priority,
+      at: iso(decision.at),
+      ...(decision.expiresAt === undefined ? {} : { expiresAt: iso(decision.expiresAt) }),
+      ...(decision.variables === undefined
+        ? {}
+        : { variables: structuredClone(decision.variables) }),
+    };
+  }
+  return decisions;
 }
 
 function iso(ms: number): string {
