@@ -84,6 +84,59 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'rule firings, message outbox, profile timers, rule config versions',
+    sql: `
+      -- The firing log. Ids increase in commit order; an index ends with the
+      -- rowid, so this one serves a profile's firings newest first.
+      CREATE TABLE rule_firings (
+        id INTEGER PRIMARY KEY,
+        workspace TEXT NOT NULL,
+        profile_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        rule_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        firing TEXT NOT NULL
+      );
+      CREATE INDEX rule_firings_by_profile ON rule_firings (workspace, profile_id);
+
+      -- Messages queued by rules, in queue order; a message id is queued once.
+      CREATE TABLE message_outbox (
+        seq INTEGER PRIMARY KEY,
+        workspace TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        profile_id TEXT NOT NULL,
+        queued_at INTEGER NOT NULL,
+        message TEXT NOT NULL,
+        UNIQUE (workspace, message_id)
+      );
+      CREATE INDEX message_outbox_by_workspace ON message_outbox (workspace);
+
+      -- Armed time triggers, copied from each profile's state.rules.timers at commit.
+      -- The due_at index ends with the key, so due timers come out fully ordered.
+      CREATE TABLE profile_timers (
+        workspace TEXT NOT NULL,
+        profile_id TEXT NOT NULL,
+        rule_id TEXT NOT NULL,
+        due_at INTEGER NOT NULL,
+        PRIMARY KEY (workspace, profile_id, rule_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX profile_timers_by_due ON profile_timers (due_at);
+
+      CREATE TABLE rule_config_versions (
+        workspace TEXT NOT NULL,
+        version INTEGER NOT NULL CHECK (typeof(version) = 'integer' AND version >= 1),
+        created_at INTEGER NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('file', 'api')),
+        file_digest TEXT,
+        note TEXT,
+        -- { rules, settings }
+        config TEXT NOT NULL,
+        PRIMARY KEY (workspace, version)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /**

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { createManualClock } from '@onramp/core';
+import type { ManualClock } from '@onramp/core';
+import { describeProfileStoreRuleContract } from '../../../../core/src/profiles/profile-store-rules.contract.js';
 import {
   describeProfileStoreContract,
   testProfile,
@@ -8,7 +10,7 @@ import {
 import { createSqliteProfileStore } from './sqlite-profile-store.js';
 import { openTempDatabase } from './temp-database.js';
 
-describeProfileStoreContract('sqlite', async (clock) => {
+async function open(clock: ManualClock) {
   const temp = openTempDatabase();
   let store = createSqliteProfileStore({ db: temp.db, clock });
   return {
@@ -23,7 +25,10 @@ describeProfileStoreContract('sqlite', async (clock) => {
       temp.dispose();
     },
   };
-});
+}
+
+describeProfileStoreContract('sqlite', open);
+describeProfileStoreRuleContract('sqlite', open);
 
 it('sqlite profile store: rolls back rows already written when a later statement throws', async () => {
   const temp = openTempDatabase();

@@ -1,5 +1,14 @@
-import type { Clock, IdentityKey, ProfileCommit, ProfileState, ProfileStore } from '@onramp/core';
+import type {
+  Clock,
+  IdentityKey,
+  ProfileCommit,
+  ProfileState,
+  ProfileStore,
+  QueuedMessage,
+  RuleFiring,
+} from '@onramp/core';
 import type { Database } from './database.js';
+import { createSqliteTimerIndex } from './sqlite-timer-index.js';
 
 export interface SqliteProfileStoreOptions {
   /** The database the event log uses too, so state and checkpoints commit together. */
@@ -8,31 +17,53 @@ export interface SqliteProfileStoreOptions {
 }
 
 /**
- * Profiles (state as JSON), identity links and processor checkpoints. A commit
+ * Profiles (state as JSON), identity links, processor checkpoints, and what the
+ * rules keep: the firing log, the message outbox and the armed timers. A commit
  * is one transaction: a crash or a failing statement leaves the previous state
  * and checkpoints as they were, so the processor replays and never double-counts.
  */
 export function createSqliteProfileStore(options: SqliteProfileStoreOptions): ProfileStore {
   const { db, clock } = options;
   const sql = prepareStatements(db);
+  const timers = createSqliteTimerIndex(db);
   let closed = false;
 
+  // Order: profiles, links, firings, messages, deletions (firings of a merged
+  // profile follow it, an erased one's go), checkpoints.
   const applyCommit = db.transaction((commit: ProfileCommit, now: number) => {
     for (const { workspaceId, state } of commit.profiles) {
       sql.upsertProfile.run(workspaceId, state.id, JSON.stringify(state), now);
+      timers.write(workspaceId, state);
     }
     for (const { workspaceId, identity, profileId } of commit.identities) {
       sql.upsertLink.run(workspaceId, identity, profileId);
     }
+    for (const { workspaceId, firing } of commit.firings ?? []) appendFiring(workspaceId, firing);
+    for (const { workspaceId, message } of commit.messages ?? []) queue(workspaceId, message, now);
     for (const { workspaceId, profileId, mergedInto } of commit.deletedProfiles) {
       sql.deleteProfile.run(workspaceId, profileId);
-      if (mergedInto === undefined) sql.unlinkProfile.run(workspaceId, profileId);
-      else sql.repointLinks.run(mergedInto, workspaceId, profileId);
+      timers.remove(workspaceId, profileId);
+      if (mergedInto === undefined) {
+        sql.unlinkProfile.run(workspaceId, profileId);
+        sql.deleteFirings.run(workspaceId, profileId);
+      } else {
+        sql.repointLinks.run(mergedInto, workspaceId, profileId);
+        sql.repointFirings.run(mergedInto, workspaceId, profileId);
+      }
     }
     for (const [partition, offset] of commit.checkpoints) {
       sql.upsertCheckpoint.run(partition, offset);
     }
   });
+
+  function appendFiring(workspaceId: string, firing: RuleFiring): void {
+    const { profileId, at, ruleId, version } = firing;
+    sql.insertFiring.run(workspaceId, profileId, at, ruleId, version, JSON.stringify(firing));
+  }
+
+  function queue(workspaceId: string, message: QueuedMessage, now: number): void {
+    sql.queueMessage.run(workspaceId, message.id, message.profileId, now, JSON.stringify(message));
+  }
 
   function assertOpen(): void {
     if (closed) throw new Error('profile store is closed');
@@ -63,7 +94,36 @@ export function createSqliteProfileStore(options: SqliteProfileStoreOptions): Pr
     },
     async commit(commit) {
       assertOpen();
-      applyCommit.immediate(commit, clock.now());
+      try {
+        applyCommit.immediate(commit, clock.now());
+      } catch (error) {
+        timers.rollBack();
+        throw error;
+      }
+      timers.settle();
+    },
+    async listFirings(workspaceId, profileId, { before, limit }) {
+      assertOpen();
+      validatePage(limit, before);
+      const rows = sql.firings.all(workspaceId, profileId, before ?? Infinity, limit);
+      return (rows as [number, string][]).map(([id, json]) => ({
+        id,
+        firing: JSON.parse(json) as RuleFiring,
+      }));
+    },
+    async listMessages(workspaceId, { after, limit }) {
+      assertOpen();
+      validatePage(limit, after);
+      const rows = sql.messages.all(workspaceId, after ?? -Infinity, limit);
+      return (rows as [number, string][]).map(([seq, json]) => ({
+        seq,
+        message: JSON.parse(json) as QueuedMessage,
+      }));
+    },
+    async dueTimers(until, limit) {
+      assertOpen();
+      validatePage(limit, until);
+      return timers.due(until, limit);
     },
     async loadCheckpoints() {
       assertOpen();
@@ -78,6 +138,14 @@ export function createSqliteProfileStore(options: SqliteProfileStoreOptions): Pr
       closed = true;
     },
   };
+}
+
+/** A page size is a non-negative integer; a cursor (or due time) is a number, not NaN. */
+function validatePage(limit: number, cursor: number | undefined): void {
+  if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`invalid limit ${limit}`);
+  if (cursor !== undefined && (typeof cursor !== 'number' || Number.isNaN(cursor))) {
+    throw new RangeError(`invalid cursor ${String(cursor)}`);
+  }
 }
 
 function prepareStatements(db: Database) {
@@ -100,6 +168,18 @@ function prepareStatements(db: Database) {
       `INSERT INTO checkpoints (log_partition, log_offset) VALUES (?, ?)
        ON CONFLICT (log_partition) DO UPDATE SET log_offset = excluded.log_offset`,
     ),
+    insertFiring: db.prepare(
+      `INSERT INTO rule_firings (workspace, profile_id, at, rule_id, version, firing)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    ),
+    deleteFirings: db.prepare('DELETE FROM rule_firings WHERE workspace = ? AND profile_id = ?'),
+    repointFirings: db.prepare(
+      'UPDATE rule_firings SET profile_id = ? WHERE workspace = ? AND profile_id = ?',
+    ),
+    queueMessage: db.prepare(
+      `INSERT INTO message_outbox (workspace, message_id, profile_id, queued_at, message)
+       VALUES (?, ?, ?, ?, ?) ON CONFLICT (workspace, message_id) DO NOTHING`,
+    ),
     resolve: db
       .prepare('SELECT profile_id FROM identities WHERE workspace = ? AND identity = ?')
       .pluck(),
@@ -109,6 +189,18 @@ function prepareStatements(db: Database) {
       )
       .pluck(),
     load: db.prepare('SELECT state FROM profiles WHERE workspace = ? AND profile_id = ?').pluck(),
+    firings: db
+      .prepare(
+        `SELECT id, firing FROM rule_firings WHERE workspace = ? AND profile_id = ? AND id < ?
+         ORDER BY id DESC LIMIT ?`,
+      )
+      .raw(),
+    messages: db
+      .prepare(
+        `SELECT seq, message FROM message_outbox WHERE workspace = ? AND seq > ?
+         ORDER BY seq LIMIT ?`,
+      )
+      .raw(),
     checkpoints: db.prepare('SELECT log_partition, log_offset FROM checkpoints').raw(),
     count: db.prepare('SELECT count(*) FROM profiles WHERE workspace = ?').pluck(),
   };
