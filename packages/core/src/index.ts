@@ -30,3 +30,4 @@ export * from './conditions/condition.js';
 export * from './rules/rule-schema.js';
 export * from './rules/rule.js';
 export * from './rules/rule-config-store.js';
+export * from './rules/memory-rule-config-store.js';

@@ -4,6 +4,7 @@ import { openDatabase } from './database.js';
 import { createSqliteDeadLetterStore } from './sqlite-dead-letter-store.js';
 import { createSqliteEventLog, type SqliteEventLog } from './sqlite-event-log.js';
 import { createSqliteProfileStore } from './sqlite-profile-store.js';
+import { createSqliteRuleConfigStore } from './sqlite-rule-config-store.js';
 import { createSqliteWorkspaceStore } from './sqlite-workspace-store.js';
 
 export interface SqliteStorageOptions {
@@ -23,6 +24,7 @@ export interface SqliteStorage extends EngineStorage {
 /** Every embedded store on one SQLite database, so a processor flush is one transaction. */
 export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage {
   const db = openDatabase({ path: options.path, durability: options.durability });
+  const ruleConfigs = createSqliteRuleConfigStore({ db });
   return {
     eventLog: createSqliteEventLog({
       db,
@@ -33,7 +35,9 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
     profileStore: createSqliteProfileStore({ db, clock: options.clock }),
     deadLetters: createSqliteDeadLetterStore({ db }),
     workspaces: createSqliteWorkspaceStore({ db }),
+    ruleConfigs,
     close() {
+      void ruleConfigs.close();
       if (db.open) db.close();
     },
   };

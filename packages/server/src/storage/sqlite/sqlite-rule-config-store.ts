@@ -1,0 +1,124 @@
+import { RuleVersionConflictError } from '@onramp/core';
+import type { RuleConfigStore, RuleConfigVersion } from '@onramp/core';
+import type { Database } from './database.js';
+
+export interface SqliteRuleConfigStoreOptions {
+  db: Database;
+}
+
+type VersionRow = [
+  workspace: string,
+  version: number,
+  createdAt: number,
+  source: RuleConfigVersion['source'],
+  fileDigest: string | null,
+  note: string | null,
+  config: string,
+];
+
+/**
+ * Each workspace's rule config history, append-only. An append reads the latest
+ * version and inserts the next one in one write transaction, so of two
+ * concurrent appends of the same version exactly one succeeds.
+ */
+export function createSqliteRuleConfigStore(
+  options: SqliteRuleConfigStoreOptions,
+): RuleConfigStore {
+  const { db } = options;
+  const sql = prepareStatements(db);
+  const appendVersion = db.transaction((version: RuleConfigVersion) => {
+    const current = (sql.latestVersion.get(version.workspaceId) as number | null) ?? 0;
+    if (version.version !== current + 1) {
+      throw new RuleVersionConflictError(version.version - 1, current);
+    }
+    sql.insert.run(
+      version.workspaceId,
+      version.version,
+      version.createdAt,
+      version.source,
+      version.fileDigest ?? null,
+      version.note ?? null,
+      JSON.stringify({ rules: version.rules, settings: version.settings }),
+    );
+  });
+  let closed = false;
+
+  function assertOpen(): void {
+    if (closed) throw new Error('rule config store is closed');
+  }
+
+  return {
+    async latest(workspaceId) {
+      assertOpen();
+      return toVersion(sql.latest.get(workspaceId) as VersionRow | undefined);
+    },
+    async get(workspaceId, version) {
+      assertOpen();
+      return toVersion(sql.get.get(workspaceId, version) as VersionRow | undefined);
+    },
+    async list(workspaceId, { before, limit }) {
+      assertOpen();
+      validatePage(limit, before);
+      const rows = sql.page.all(workspaceId, before ?? Infinity, limit) as VersionRow[];
+      return rows.map((row) => toVersion(row) as RuleConfigVersion);
+    },
+    async append(version) {
+      assertOpen();
+      appendVersion.immediate(version);
+    },
+    async close() {
+      closed = true;
+    },
+  };
+}
+
+function toVersion(row: VersionRow | undefined): RuleConfigVersion | undefined {
+  if (!row) return undefined;
+  const [workspaceId, version, createdAt, source, fileDigest, note, json] = row;
+  const { rules, settings } = JSON.parse(json) as Pick<RuleConfigVersion, 'rules' | 'settings'>;
+  return {
+    workspaceId,
+    version,
+    rules,
+    settings,
+    createdAt,
+    source,
+    ...(fileDigest !== null && { fileDigest }),
+    ...(note !== null && { note }),
+  };
+}
+
+/** A page size is a non-negative integer; `before` is a number, not NaN. */
+function validatePage(limit: number, before: number | undefined): void {
+  if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`invalid limit ${limit}`);
+  if (before !== undefined && (typeof before !== 'number' || Number.isNaN(before))) {
+    throw new RangeError(`invalid cursor ${String(before)}`);
+  }
+}
+
+function prepareStatements(db: Database) {
+  const columns = 'workspace, version, created_at, source, file_digest, note, config';
+  return {
+    latestVersion: db
+      .prepare('SELECT max(version) FROM rule_config_versions WHERE workspace = ?')
+      .pluck(),
+    latest: db
+      .prepare(
+        `SELECT ${columns} FROM rule_config_versions WHERE workspace = ?
+         ORDER BY version DESC LIMIT 1`,
+      )
+      .raw(),
+    get: db
+      .prepare(`SELECT ${columns} FROM rule_config_versions WHERE workspace = ? AND version = ?`)
+      .raw(),
+    page: db
+      .prepare(
+        `SELECT ${columns} FROM rule_config_versions WHERE workspace = ? AND version < ?
+         ORDER BY version DESC LIMIT ?`,
+      )
+      .raw(),
+    insert: db.prepare(
+      `INSERT INTO rule_config_versions (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ),
+  };
+}
