@@ -13,7 +13,7 @@
  * - Delay triggers are listed under the event that arms them and those that cancel them.
  * Disabled rules are in no list.
  */
-import { metricName, type OnrampEvent } from '../events/event.js';
+import type { EventType, OnrampEvent } from '../events/event.js';
 import { isJsonObject } from '../json/json.js';
 import type { RuleIndex, RuleRuntime } from './rule-runtime.js';
 
@@ -86,12 +86,29 @@ export function buildRuleIndex(rules: readonly RuleRuntime[]): RuleIndex {
   };
 }
 
+const reservedNames: Readonly<Record<EventType, string>> = {
+  track: '',
+  identify: '$identify',
+  page: '$page',
+  screen: '$screen',
+  group: '$group',
+  alias: '$alias',
+};
+
+/** metricName without building a string per event: the track name, or `$page`, `$identify`… */
+export function triggerName(event: OnrampEvent): string {
+  return event.type === 'track' ? (event.event ?? '') : (reservedNames[event.type] ?? '');
+}
+
 /**
  * The ranks of the rules an event could set off, in evaluation order. No
  * allocation: the lists are the index's own (do not mutate them).
  */
-export function candidatesFor(index: RuleIndex, event: OnrampEvent): readonly number[] {
-  const name = metricName(event);
+export function candidatesFor(
+  index: RuleIndex,
+  event: OnrampEvent,
+  name: string = triggerName(event),
+): readonly number[] {
   if (changesFacts(event)) return index.byEventWithFacts.get(name) ?? index.otherEventsWithFacts;
   return index.byEvent.get(name) ?? index.otherEvents;
 }

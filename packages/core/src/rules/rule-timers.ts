@@ -14,7 +14,7 @@
  *   re-computed on identify, which may change traits.timezone); re-armed for the
  *   following occurrence when it fires.
  */
-import { metricName, type OnrampEvent } from '../events/event.js';
+import type { OnrampEvent } from '../events/event.js';
 import type { ProfileState } from '../profiles/profile.js';
 import { profileZone } from './constraints.js';
 import { nextLocalTime } from './local-time.js';
@@ -69,6 +69,8 @@ export function armTimersForEvent(
   set: RuleSetRuntime,
   profile: ProfileState,
   event: OnrampEvent,
+  /** The event's metric name. */
+  name: string,
   now: number,
   emitted: boolean,
   outcome: RuleOutcome,
@@ -83,7 +85,6 @@ export function armTimersForEvent(
       armTimer(profile, rule.id, Math.max(activeAt + rule.trigger.forMs, now), outcome);
     }
   }
-  const name = metricName(event);
   const cancelled = index.delayCancel.get(name);
   if (cancelled !== undefined) {
     for (const rank of cancelled) {

@@ -9,7 +9,7 @@
  * actions are seen by the rules evaluated after it in the same run.
  */
 import type { EvalInput } from '../conditions/condition.js';
-import { metricName, type OnrampEvent } from '../events/event.js';
+import type { OnrampEvent } from '../events/event.js';
 import { isJsonObject } from '../json/json.js';
 import type { ProfileState } from '../profiles/profile.js';
 import { fireRule, losesPlacement, type RuleRun } from './apply-actions.js';
@@ -21,7 +21,7 @@ import type {
   RuleOutcome,
   SuppressionReason,
 } from './rule.js';
-import { candidatesFor } from './rule-index.js';
+import { candidatesFor, triggerName } from './rule-index.js';
 import { runtimeOf, type RuleRuntime, type RuleSetRuntime } from './rule-runtime.js';
 import {
   armTimer,
@@ -44,13 +44,13 @@ export function runRulesForEvent(
   // Too deep in a chain of emitted events: the event updated the profile, no rule runs.
   if (depth > runtime.settings.maxChainDepth) return outcome;
   const emittedBy = emittingRule(event);
-  armTimersForEvent(runtime, profile, event, now, emittedBy !== undefined, outcome);
-  const candidates = candidatesFor(runtime.index, event);
+  const name = triggerName(event);
+  armTimersForEvent(runtime, profile, event, name, now, emittedBy !== undefined, outcome);
+  const candidates = candidatesFor(runtime.index, event, name);
   if (candidates.length > 0) {
     const run: RuleRun = { set: runtime, profile, now, depth, outcome, decided: undefined };
     const withEvent: EvalInput = { profile, now, event };
     const withoutEvent: EvalInput = { profile, now };
-    const name = metricName(event);
     for (const rank of candidates) {
       const rule = runtime.rules[rank] as RuleRuntime;
       if (rule.trigger.type === 'event') {
