@@ -76,6 +76,11 @@ export interface ConditionNeeds {
   readonly events: ReadonlySet<string>;
   /** True when a trait/group/consent/identity path is read: identify/group/alias events can change it. */
   readonly readsProfileFacts: boolean;
+  /**
+   * True when it reads what any event changes: firstSeen, lastSeen, eventCount,
+   * sessions, touches, consent, engagement, or `$elapsed` since firstSeen/lastSeen/sessionStart.
+   */
+  readonly readsActivity?: boolean;
   /** True when the value can change with time alone (windows, `$elapsed`, `now`). */
   readsTime: boolean;
   /** True when it reads `event.*` (only meaningful for event triggers). */
@@ -98,6 +103,22 @@ export interface ExplainNode {
   actual?: JsonValue;
   result: boolean;
   children?: ExplainNode[];
+}
+
+/** Which roots besides the profile's a condition may read (default: neither). */
+export interface ConditionScope {
+  /** `event.*`: the event being processed (rule triggers). */
+  event?: boolean;
+  /** `context.*`: the request context of a decide call. */
+  context?: boolean;
+}
+
+/** A compiled filter over one event (rule triggers' and `$event`'s `where`); paths relative to the event. */
+export interface CompiledEventFilter {
+  /** Never throws. */
+  matches(event: OnrampEvent): boolean;
+  explain(event: OnrampEvent): ExplainNode;
+  readonly document: ConditionDocument;
 }
 
 export interface CompiledCondition {

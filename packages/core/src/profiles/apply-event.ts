@@ -8,10 +8,22 @@
  * keys and every read of a key from input checks Object.hasOwn. Events whose
  * name is unsafe count as untracked; unsafe trait or group keys are skipped.
  */
+import type { DerivedCounterSpec, SequenceSpec } from '../conditions/condition.js';
 import { metricName, type OnrampEvent } from '../events/event.js';
 import { isJsonObject, isUnsafeKey, type JsonObject, type JsonValue } from '../json/json.js';
 import type { ProfileSettings } from '../settings/workspace-settings.js';
-import { parseDuration } from '../time/duration.js';
+import { formatDuration, parseDuration } from '../time/duration.js';
+import {
+  compileDerivedPlan,
+  compileSequencePlan,
+  mergeDerived,
+  mergeSequences,
+  recordCounter,
+  recordDerived,
+  recordSequences,
+  type DerivedPlan,
+  type SequencePlan,
+} from './derived-metrics.js';
 import { compileEngagement, type EngagementPlan } from './engagement.js';
 import {
   EVENT_BUCKETS,
@@ -23,22 +35,40 @@ import {
 } from './profile.js';
 import { createSessions, mergeSessions, recordSessionActivity } from './sessions.js';
 import { readTouchContext, updateTouch } from './touch.js';
-import { compileWindowPlan, mergeBuckets, recordEvent, type WindowPlan } from './windows.js';
+import { compileWindowPlan, mergeBuckets, type WindowPlan } from './windows.js';
 
 export interface ProfilePlan {
-  /** The configured windows, plus the engagement window when it is not among them. */
+  /** The configured windows, plus the engagement window and the conditions' windows when not among them. */
   readonly windows: WindowPlan;
   readonly sessionTimeoutMs: number;
   readonly engagement: EngagementPlan;
   readonly maxEventNames: number;
   readonly maxAnonymousIds: number;
   readonly maxGroups: number;
+  /** Filtered event counters the published conditions need (derived-metrics.ts). */
+  readonly derived: DerivedPlan;
+  /** `$sequence` trackers the published conditions need (derived-metrics.ts). */
+  readonly sequences: SequencePlan;
+}
+
+/** What the published conditions add to the settings' plan (ConditionCompiler.finish). */
+export interface ProfilePlanExtras {
+  /** More windows: durations ("90m") or ms. */
+  readonly windows?: readonly (string | number)[];
+  readonly derived?: readonly DerivedCounterSpec[];
+  readonly sequences?: readonly SequenceSpec[];
 }
 
 /** Compiles validated settings once per config version; throws on malformed durations. */
-export function compileProfilePlan(settings: ProfileSettings): ProfilePlan {
+export function compileProfilePlan(
+  settings: ProfileSettings,
+  extras: ProfilePlanExtras = {},
+): ProfilePlan {
+  const extraWindows = (extras.windows ?? []).map((w) =>
+    typeof w === 'number' ? formatDuration(w) : w,
+  );
   const windows = compileWindowPlan(
-    [...settings.windows, settings.engagement.window],
+    [...settings.windows, settings.engagement.window, ...extraWindows],
     settings.bucketsPerWindow,
   );
   const sessionTimeoutMs = parseDuration(settings.sessionTimeout);
@@ -52,6 +82,8 @@ export function compileProfilePlan(settings: ProfileSettings): ProfilePlan {
     maxEventNames: settings.maxEventNames,
     maxAnonymousIds: settings.maxAnonymousIds,
     maxGroups: settings.maxGroups,
+    derived: compileDerivedPlan(extras.derived ?? []),
+    sequences: compileSequencePlan(extras.sequences ?? []),
   });
 }
 
@@ -94,7 +126,11 @@ export function applyEvent(
     state.traits = mergeTraits(state.traits, event.traits);
   }
   if (event.type === 'group') applyGroup(state, event, plan.maxGroups);
-  countEvent(state, metricName(event), at, plan, now);
+  const name = metricName(event);
+  countEvent(state, name, at, plan, now);
+  if (plan.derived.byEvent.size !== 0)
+    recordDerived(state, event, name, plan.derived, plan.windows, now);
+  if (plan.sequences.byEvent.size !== 0) recordSequences(state, name, at, plan.sequences);
   recordSessionActivity(state.sessions, at, plan.sessionTimeoutMs);
   const touch = readTouchContext(event, state.firstTouch);
   if (touch !== undefined) updateTouch(state, touch);
@@ -159,6 +195,8 @@ export function mergeProfiles(
   if (source.firstTouch !== undefined) updateTouch(target, source.firstTouch);
   if (source.lastTouch !== undefined) updateTouch(target, source.lastTouch);
   mergeEvents(target, source, plan, now);
+  mergeDerived(target, source, plan.derived, plan.windows, now);
+  mergeSequences(target, source, plan.sequences);
   target.untrackedEvents += source.untrackedEvents;
   target.eventCount += source.eventCount;
   mergeSessions(target.sessions, source.sessions, plan.sessionTimeoutMs);
@@ -324,15 +362,12 @@ function countEvent(
     counters = [at, at, 0];
     state.events[name] = counters;
   }
-  if (at < (counters[EVENT_FIRST] as number)) counters[EVENT_FIRST] = at;
-  if (at > (counters[EVENT_LAST] as number)) counters[EVENT_LAST] = at;
-  counters[EVENT_TOTAL] = (counters[EVENT_TOTAL] as number) + 1;
-  const length = counters.length;
-  recordEvent(counters, plan.windows, at, now, EVENT_BUCKETS);
   // V8 grows an array by 1.5× + 16 slots and keeps the slack when it shrinks by a
-  // pair or two; an exact copy keeps the profile within its memory budget. Only
-  // when a bucket was added or dropped: about once a minute per event name.
-  if (counters.length !== length) state.events[name] = counters.slice();
+  // pair or two; recordCounter returns an exact copy then, which keeps the profile
+  // within its memory budget. Only when a bucket was added or dropped: about once
+  // a minute per event name.
+  const recorded = recordCounter(counters, at, plan.windows, now);
+  if (recorded !== counters) state.events[name] = recorded;
 }
 
 /** groups[groupId] = its traits merged with the event's, moved to the end (most recent). */
