@@ -71,10 +71,10 @@ async function firings(url: string): Promise<{ ruleId: string; at: string }[]> {
   const response = await fetch(`${url}/admin/v1/profiles/user/sleeper/firings`, {
     headers: { authorization: `Bearer ${adminKey}` },
   });
+  const text = await response.text();
   if (response.status === 404) return [];
-  assert.equal(response.status, 200, await response.text());
-  const body = (await response.json()) as { firings: { ruleId: string; at: string }[] };
-  return body.firings;
+  assert.equal(response.status, 200, text);
+  return (JSON.parse(text) as { firings: { ruleId: string; at: string }[] }).firings;
 }
 
 async function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
