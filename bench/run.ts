@@ -2,12 +2,13 @@
 // Figures are merged into bench-results.json at the repository root.
 import { availableParallelism, cpus } from 'node:os';
 import { ingestSuite } from './ingest.js';
+import { rulesSuite } from './rules.js';
 import { Cleanup } from './lib/cleanup.js';
 import { defaultResultsPath, mergeResults } from './lib/results.js';
 import type { Suite, SuiteReport } from './lib/suite.js';
 import { formatResultRows } from './lib/table.js';
 
-const suites: readonly Suite[] = [ingestSuite];
+const suites: readonly Suite[] = [ingestSuite, rulesSuite];
 
 /** BENCH_RESULTS redirects the figures, e.g. for a short trial run. */
 const resultsPath = process.env.BENCH_RESULTS ?? defaultResultsPath;
