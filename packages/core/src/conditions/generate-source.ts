@@ -138,7 +138,7 @@ class ConditionGenerator {
       return base;
     }
     const segments = field.root === 'filter.record' ? field.segments.slice(1) : field.segments;
-    if (segments.length === 0 || field.root === 'decisions') return base;
+    if (segments.length === 0 || field.root === 'decisions' || field.root === 'flows') return base;
     return `${this.builder.reader(segments)}(${base})`;
   }
 

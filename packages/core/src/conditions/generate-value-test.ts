@@ -152,13 +152,16 @@ function membership(
   if (kind === 'set') return `setHasAny(${v}, ${builder.constant(values)})`;
   const primitives = values.filter((value) => value === null || typeof value !== 'object');
   const others = values.filter((value) => value !== null && typeof value === 'object');
-  if (!arrayish.has(kind) && others.length === 0 && primitives.length <= INLINE_IN) {
-    if (primitives.length === 0) return 'false';
-    return `(${primitives.map((value) => (value === null ? `${v} == null` : `${v} === ${builder.literal(value)}`)).join(' || ')})`;
-  }
   const set = new Set<unknown>(primitives);
   if (set.has(null)) set.add(undefined);
-  return `isIn(${v}, ${builder.constant(set)}, ${builder.constant(others)})`;
+  const call = () => `isIn(${v}, ${builder.constant(set)}, ${builder.constant(others)})`;
+  if (others.length !== 0 || primitives.length > INLINE_IN) return call();
+  const inline = primitives.map((value) =>
+    value === null ? `${v} == null` : `${v} === ${builder.literal(value)}`,
+  );
+  if (!arrayish.has(kind)) return inline.length === 0 ? 'false' : `(${inline.join(' || ')})`;
+  // An array value: an element among the literals.
+  return `(${[...inline, `(Array.isArray(${v}) && ${call()})`].join(' || ')})`;
 }
 
 function typeTest(type: TypeName, v: string, kind: ValueKind): string {
