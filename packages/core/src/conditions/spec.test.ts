@@ -5,7 +5,6 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
 import type { OnrampEvent } from '../events/event.js';
 import type { JsonObject } from '../json/json.js';
@@ -14,12 +13,9 @@ import type { ProfileState } from '../profiles/profile.js';
 import { ProfileSettingsSchema, type ProfileSettings } from '../settings/workspace-settings.js';
 import { ConditionError, type EvalInput } from './condition.js';
 import { compileCondition, ConditionCompiler } from './condition-compiler.js';
-
-const specDir = new URL('../../../../spec/', import.meta.url);
-
-function readSpec<T>(name: string): T {
-  return JSON.parse(readFileSync(new URL(name, specDir), 'utf8')) as T;
-}
+// The spec files are JSON modules: core's tests do no file I/O.
+import conditionsJson from '../../../../spec/conditions.json' with { type: 'json' };
+import behaviourJson from '../../../../spec/behaviour.json' with { type: 'json' };
 
 type Time = string | number;
 
@@ -72,7 +68,7 @@ function eventOf(fields: JsonObject, at: number, serial: number): OnrampEvent {
 }
 
 describe('spec/conditions.json', () => {
-  const spec = readSpec<ConditionsSpec>('conditions.json');
+  const spec = conditionsJson as unknown as ConditionsSpec;
   for (const [name, condition, input, expected] of spec.cases) {
     it(name, () => {
       const now = time(input.now ?? spec.now);
@@ -107,7 +103,7 @@ describe('spec/conditions.json', () => {
 });
 
 describe('spec/behaviour.json', () => {
-  const spec = readSpec<BehaviourSpec>('behaviour.json');
+  const spec = behaviourJson as unknown as BehaviourSpec;
   for (const scenario of spec.cases) {
     describe(scenario.name, () => {
       const compiler = new ConditionCompiler({ profiles: settings(scenario.settings) });
