@@ -10,7 +10,7 @@ import {
 } from './lib/generated-profiles.js';
 import { createHandwrittenRules } from './lib/handwritten-rules.js';
 import { attributes, createAttributeReader, onboardingRules } from './lib/onboarding-rules.js';
-import { measureRate } from './lib/rate.js';
+import { measureRates } from './lib/rate.js';
 import { handwrittenEvaluator, type SyncEvaluator } from './lib/rule-evaluators.js';
 import { costRuleDefinitions, triggerEvent } from './lib/rule-set-cost.js';
 import { and, compareVersions, is, not, or } from './lib/rule-terms.js';
@@ -128,18 +128,20 @@ describe('rules benchmark data', () => {
 });
 
 describe('rates and options', () => {
-  it('measures units per second over whole passes', () => {
-    let passes = 0;
-    const rate = measureRate(
-      () => {
-        passes++;
-        return 10;
-      },
+  it('measures units per second over whole passes, rounds interleaved', async () => {
+    const order: string[] = [];
+    const rates = await measureRates(
+      [{ sync: () => (order.push('a'), 10) }, { async: async () => (order.push('b'), 1) }],
       { rounds: 3, minMs: 2 },
     );
-    assert.equal(rate.rounds.length, 3);
-    assert.ok(rate.perSecond > 0);
-    assert.ok(passes >= 4);
+    assert.equal(rates.length, 2);
+    for (const rate of rates) {
+      assert.equal(rate.rounds.length, 3);
+      assert.ok(rate.perSecond > 0);
+    }
+    assert.ok((rates[0]?.perSecond ?? 0) > (rates[1]?.perSecond ?? 0));
+    // Both warm up, then each round visits both: b runs before a's last round.
+    assert.ok(order.indexOf('b') < order.lastIndexOf('a'));
   });
 
   it('reads the knobs and refuses bad ones', () => {

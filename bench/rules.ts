@@ -2,7 +2,7 @@ import { ConditionCompiler, type CompiledCondition } from '@onramp/core';
 import { benchNow, benchProfileSettings, generateProfiles } from './lib/generated-profiles.js';
 import { createHandwrittenRules } from './lib/handwritten-rules.js';
 import { createAttributeReader, flattenProfile, onboardingRules } from './lib/onboarding-rules.js';
-import { measureRate, measureRateAsync, type RateOptions } from './lib/rate.js';
+import { measureRates, type Rate, type RateOptions } from './lib/rate.js';
 import {
   growthbookEvaluator,
   handwrittenEvaluator,
@@ -112,38 +112,42 @@ export async function measureRules(
     `${formatNumber(profiles.length)} profiles × ${ruleCount} rules: the five evaluators agree on all ${formatNumber(totalMatches)} matches (${(totalMatches / profiles.length).toFixed(1)} rules per profile)`,
   );
 
-  const measured: Measured[] = [];
-  for (const [key, evaluator] of [
-    ['onramp', onramp],
-    ['handwritten', reference],
-    ['growthbook', growthbook],
-    ['json_logic', jsonLogic],
-  ] as const) {
-    log(`rules: timing ${evaluator.name}`);
-    const rate = measureRate(syncPass(evaluator, agreement.matchesPerProfile), options);
-    measured.push({ key, evaluator, profilesPerSecond: rate.perSecond, sample: profiles.length });
-  }
   const jreSample = Math.min(options.jreProfiles, profiles.length);
-  log(`rules: timing json-rules-engine on ${jreSample} profiles`);
-  const jreRate = await measureRateAsync(
-    asyncPass(jre, agreement.matchesPerProfile.slice(0, jreSample)),
+  const timed = [
+    { key: 'onramp', evaluator: onramp, sample: profiles.length },
+    { key: 'handwritten', evaluator: reference, sample: profiles.length },
+    { key: 'growthbook', evaluator: growthbook, sample: profiles.length },
+    { key: 'json_logic', evaluator: jsonLogic, sample: profiles.length },
+    { key: 'json_rules_engine', evaluator: jre, sample: jreSample },
+  ] as const;
+  log(
+    `rules: timing the five evaluators and the peers' attribute flattening, ${options.rounds} interleaved rounds (json-rules-engine on ${jreSample} profiles)`,
+  );
+  const rates = await measureRates(
+    [
+      ...timed.map((entry) =>
+        entry.evaluator === jre
+          ? { async: asyncPass(jre, agreement.matchesPerProfile.slice(0, jreSample)) }
+          : { sync: syncPass(entry.evaluator as SyncEvaluator, agreement.matchesPerProfile) },
+      ),
+      {
+        sync: () => {
+          for (const profile of profiles) flattenProfile(profile, reader);
+          return profiles.length;
+        },
+      },
+    ],
     options,
   );
-  measured.push({
-    key: 'json_rules_engine',
-    evaluator: jre,
-    profilesPerSecond: jreRate.perSecond,
-    sample: jreSample,
-  });
-  log("rules: timing the peers' attribute flattening");
-  const flatten = measureRate(() => {
-    for (const profile of profiles) flattenProfile(profile, reader);
-    return profiles.length;
-  }, options);
+  const measured: Measured[] = timed.map((entry, index) => ({
+    ...entry,
+    profilesPerSecond: rates[index]?.perSecond ?? Number.NaN,
+  }));
+  const flatten = rates[timed.length] as Rate;
   reportComparison(report, measured, ruleCount, 1e6 / flatten.perSecond);
 
   log(`rules: 1 000 vs 10 rules per event on ${options.costProfiles} profiles`);
-  const cost = measureRuleSetCost(options);
+  const cost = await measureRuleSetCost(options);
   report.figures.rules_1000_vs_10_cost_ratio = round(cost.ratio, 2);
   report.figures.rules_event_us_10_rules = round(cost.usPerEventSmall, 2);
   report.figures.rules_event_us_1000_rules = round(cost.usPerEventLarge, 2);

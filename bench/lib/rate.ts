@@ -15,51 +15,35 @@ export interface Rate {
   rounds: number[];
 }
 
-/**
- * Units per second of a CPU-bound pass (it returns how many units it did): a
- * warm-up of at least `minMs` that is not counted, then `rounds` rounds of at
- * least `minMs` each, whole passes only; the median round.
- */
-export function measureRate(pass: () => number, options: RateOptions): Rate {
-  const round = () => {
-    const start = performance.now();
-    let units = 0;
-    let elapsed: number;
-    do {
-      units += pass();
-      elapsed = performance.now() - start;
-    } while (elapsed < options.minMs);
-    return (units * 1000) / elapsed;
-  };
-  round();
-  const rounds: number[] = [];
-  for (let i = 0; i < options.rounds; i++) {
-    globalThis.gc?.();
-    rounds.push(round());
-  }
-  return { perSecond: percentile(rounds, 50), rounds };
-}
+/** A pass for measureRates: synchronous, or returning a promise (json-rules-engine). */
+export type Pass = { sync: () => number } | { async: () => Promise<number> };
 
-/** measureRate for a pass that returns a promise (json-rules-engine). */
-export async function measureRateAsync(
-  pass: () => Promise<number>,
-  options: RateOptions,
-): Promise<Rate> {
-  const round = async () => {
+/**
+ * Units per second of CPU-bound passes (each returns how many units it did):
+ * for each pass a warm-up of at least `minMs` that is not counted, then
+ * `rounds` rounds of at least `minMs` each, whole passes only; the median
+ * round. Rounds are interleaved (round 1 of every pass, then round 2…), so that
+ * a change in the machine's load during the run hits every pass alike and
+ * their ratios hold.
+ */
+export async function measureRates(passes: readonly Pass[], options: RateOptions): Promise<Rate[]> {
+  const round = async (pass: Pass) => {
     const start = performance.now();
     let units = 0;
     let elapsed: number;
     do {
-      units += await pass();
+      units += 'sync' in pass ? pass.sync() : await pass.async();
       elapsed = performance.now() - start;
     } while (elapsed < options.minMs);
     return (units * 1000) / elapsed;
   };
-  await round();
-  const rounds: number[] = [];
+  for (const pass of passes) await round(pass);
+  const rounds = passes.map((): number[] => []);
   for (let i = 0; i < options.rounds; i++) {
-    globalThis.gc?.();
-    rounds.push(await round());
+    for (const [index, pass] of passes.entries()) {
+      globalThis.gc?.();
+      rounds[index]?.push(await round(pass));
+    }
   }
-  return { perSecond: percentile(rounds, 50), rounds };
+  return rounds.map((values) => ({ perSecond: percentile(values, 50), rounds: values }));
 }

@@ -9,8 +9,7 @@ import {
 } from '@onramp/core';
 import { benchNow, benchProfileSettings, generateProfiles } from './generated-profiles.js';
 import { onboardingRules } from './onboarding-rules.js';
-import { measureRate, type RateOptions } from './rate.js';
-import { percentile } from './stats.js';
+import { measureRates, type Rate, type RateOptions } from './rate.js';
 
 export interface RuleSetCost {
   /** runRulesForEvent on the 10-rule set, µs per event. */
@@ -94,7 +93,9 @@ export function costRuleDefinitions(size: 10 | 1000): RuleDefinition[] {
  * rules run for it on every profile, round after round (rules without caps or
  * cooldowns, so every round does the same work).
  */
-export function measureRuleSetCost(options: RateOptions & { costProfiles: number }): RuleSetCost {
+export async function measureRuleSetCost(
+  options: RateOptions & { costProfiles: number },
+): Promise<RuleSetCost> {
   const compile = (size: 10 | 1000) =>
     compileRuleSet(costRuleDefinitions(size), {
       profiles: benchProfileSettings(),
@@ -137,16 +138,12 @@ export function measureRuleSetCost(options: RateOptions & { costProfiles: number
     for (const profile of profiles) run(set, profile);
     return profiles.length;
   };
-  // Rounds alternate between the two sets, so that drift of the machine hits both alike.
-  const smallRates: number[] = [];
-  const largeRates: number[] = [];
-  for (let i = 0; i < options.rounds; i++) {
-    const round = { rounds: 1, minMs: options.minMs };
-    smallRates.push(measureRate(pass(small, smallProfiles), round).perSecond);
-    largeRates.push(measureRate(pass(large, largeProfiles), round).perSecond);
-  }
-  const usPerEventSmall = 1e6 / percentile(smallRates, 50);
-  const usPerEventLarge = 1e6 / percentile(largeRates, 50);
+  const [smallRate, largeRate] = (await measureRates(
+    [{ sync: pass(small, smallProfiles) }, { sync: pass(large, largeProfiles) }],
+    options,
+  )) as [Rate, Rate];
+  const usPerEventSmall = 1e6 / smallRate.perSecond;
+  const usPerEventLarge = 1e6 / largeRate.perSecond;
   return {
     usPerEventSmall,
     usPerEventLarge,
