@@ -1,0 +1,77 @@
+/**
+ * Building blocks for tests of rules (core and server): rule definitions with
+ * the schema's defaults filled, as the config file and admin API hand them over,
+ * compiled with default settings; profiles that have seen some events.
+ * Not exported from the package barrel.
+ */
+import { Value } from '@sinclair/typebox/value';
+import type { OnrampEvent } from '../events/event.js';
+import { applyEvent, createProfile } from '../profiles/apply-event.js';
+import type { ProfileState } from '../profiles/profile.js';
+import { ProfileSettingsSchema, type ProfileSettings } from '../settings/workspace-settings.js';
+import { compileRuleSet } from './compile-rule-set.js';
+import type { CompiledRuleSet } from './rule.js';
+import {
+  RuleSchema,
+  RuleSettingsSchema,
+  type RuleDefinition,
+  type RuleSettings,
+} from './rule-schema.js';
+
+export const defaultProfileSettings = (): ProfileSettings =>
+  Value.Default(ProfileSettingsSchema, {}) as ProfileSettings;
+
+/** A rule definition with defaults filled (enabled, priority 0, no constraints). */
+export function ruleDefinition(rule: Record<string, unknown>): RuleDefinition {
+  return Value.Default(RuleSchema, structuredClone(rule)) as RuleDefinition;
+}
+
+export function ruleSettings(settings: Partial<RuleSettings> = {}): RuleSettings {
+  return Value.Default(RuleSettingsSchema, structuredClone(settings)) as RuleSettings;
+}
+
+/** Compiles rules as written (defaults filled) under default profile settings. */
+export function compileRules(
+  rules: readonly Record<string, unknown>[],
+  settings: Partial<RuleSettings> = {},
+  version = 1,
+): CompiledRuleSet {
+  return compileRuleSet(rules.map(ruleDefinition), {
+    profiles: defaultProfileSettings(),
+    settings: ruleSettings(settings),
+    version,
+  });
+}
+
+let serial = 0;
+
+/** A track event (or another type through `fields`) of user "u1" at `at`. */
+export function trackEvent(
+  name: string,
+  at: number,
+  fields: Partial<OnrampEvent> = {},
+): OnrampEvent {
+  serial += 1;
+  return {
+    type: 'track',
+    event: name,
+    messageId: `m${serial}`,
+    userId: 'u1',
+    properties: {},
+    timestamp: at,
+    receivedAt: at,
+    ...fields,
+  };
+}
+
+/** A profile of user "u1" that has seen `events`, applied at their receivedAt. */
+export function profileWith(
+  set: CompiledRuleSet,
+  events: readonly OnrampEvent[],
+  at = events[0]?.timestamp ?? 0,
+): ProfileState {
+  const profile = createProfile('p1', at);
+  profile.userId = 'u1';
+  for (const event of events) applyEvent(profile, event, set.profilePlan, event.receivedAt);
+  return profile;
+}
