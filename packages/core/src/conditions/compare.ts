@@ -5,8 +5,7 @@
  * TYPE COERCION (docs/conditions.md "Types"): none. `$eq` is strict (5 ≠ "5");
  * `$gt`/`$gte`/`$lt`/`$lte` compare a number with a number and a string with a
  * string (UTF-16 code units), anything else is false. Time paths take ISO 8601
- * literals, converted to ms when compiled. Versions ($veq…) read strings and
- * numbers. An array value matches a scalar operator ($eq $in $gt… $regex $v…)
+ * literals, converted to ms when compiled. Versions ($veq…): version.ts. An array value matches a scalar operator ($eq $in $gt… $regex $v…)
  * when one of its elements does ($ne, $nin: when none does), as in MongoDB.
  */
 import type { JsonValue } from '../json/json.js';
@@ -144,32 +143,6 @@ export function someElement(value: unknown, predicate: (element: unknown) => boo
   return false;
 }
 
-const versionCore = /^v?([0-9A-Za-z.-]+?)(\+[0-9A-Za-z.-]*)?$/;
-const numericPart = /^[0-9]+$/;
-
-/**
- * A version as a string that compares as the version does (GrowthBook's
- * "padded version string" idea): a leading "v" and "+build" are dropped, parts
- * split on "." and "-", numeric parts left-padded to 5 characters, and a release
- * with no pre-release tag (three parts) gets a "~" part so that 1.0.0 > 1.0.0-rc.1.
- * Undefined for a value that is not a version (not a string or number, empty,
- * or with characters other than [0-9A-Za-z.-]).
- */
-export function paddedVersion(value: unknown): string | undefined {
-  let text: string;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value < 0) return undefined;
-    text = String(value);
-  } else if (typeof value === 'string') text = value.trim();
-  else return undefined;
-  const match = versionCore.exec(text);
-  if (match === null) return undefined;
-  const parts = (match[1] as string).split(/[.-]/);
-  if (parts.some((part) => part === '')) return undefined;
-  if (parts.length === 3) parts.push('~');
-  return parts.map((part) => (numericPart.test(part) ? part.padStart(5, ' ') : part)).join('-');
-}
-
 /** The decision a profile has in a placement, when present and not expired at `now`. */
 export function decisionContent(
   decisions: Record<string, { content: string; expiresAt?: number }> | undefined,
@@ -235,7 +208,6 @@ export const runtimeHelpers = Object.freeze({
   matchesRegex,
   typeName,
   someElement,
-  paddedVersion,
   decisionContent,
   lastGroupTraits,
   ownValue,

@@ -5,6 +5,7 @@
  * versions padded), every regex compiled and checked.
  */
 import type { JsonObject, JsonValue } from '../json/json.js';
+import type { VersionPart } from './version.js';
 
 /**
  * What a path holds, which decides the operators and literals it accepts:
@@ -120,7 +121,7 @@ export type ValueOp =
       readonly op: VersionOp;
       readonly label: string;
       readonly operand: JsonValue;
-      readonly value: string;
+      readonly value: readonly VersionPart[];
     };
 
 export type ValueTest = readonly ValueOp[];

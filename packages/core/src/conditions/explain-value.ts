@@ -17,7 +17,6 @@ import {
   isIn,
   lastGroupTraits,
   matchesRegex,
-  paddedVersion,
   setHasAll,
   setHasAny,
   setSome,
@@ -25,6 +24,7 @@ import {
   typeName,
 } from './compare.js';
 import { needsOwnCheck } from './paths.js';
+import { compareVersion } from './version.js';
 
 /** What a value is read from: a profile input, an event (filters) or an array element. */
 export type ReadSource =
@@ -175,21 +175,21 @@ export function evaluateOp(
     case 'not':
       return !evaluateValueTest(op.test, value, kind, element);
     default: {
-      const padded = paddedVersion(value);
-      if (padded === undefined) return false;
+      const order = compareVersion(value, op.value);
+      if (order === 2) return false;
       switch (op.op) {
         case 'veq':
-          return padded === op.value;
+          return order === 0;
         case 'vne':
-          return padded !== op.value;
+          return order !== 0;
         case 'vgt':
-          return padded > op.value;
+          return order > 0;
         case 'vgte':
-          return padded >= op.value;
+          return order >= 0;
         case 'vlt':
-          return padded < op.value;
+          return order < 0;
         case 'vlte':
-          return padded <= op.value;
+          return order <= 0;
       }
     }
   }

@@ -27,7 +27,7 @@ export const helperNames = [
   'matchesRegex',
   'typeName',
   'someElement',
-  'paddedVersion',
+  'compareVersion',
   'decisionContent',
   'lastGroupTraits',
   'ownValue',

@@ -23,13 +23,14 @@ const compareSymbols: Readonly<Record<CompareOp, string>> = {
   lt: '<',
   lte: '<=',
 };
-const versionSymbols: Readonly<Record<VersionOp, string>> = {
-  veq: '===',
-  vne: '!==',
-  vgt: '>',
-  vgte: '>=',
-  vlt: '<',
-  vlte: '<=',
+/** Version operators over compareVersion's result (−1, 0, 1; 2 = not a version). */
+const versionTests: Readonly<Record<VersionOp, (w: string) => string>> = {
+  veq: (w) => `${w} === 0`,
+  vne: (w) => `(${w} === -1 || ${w} === 1)`,
+  vgt: (w) => `${w} === 1`,
+  vgte: (w) => `(${w} === 0 || ${w} === 1)`,
+  vlt: (w) => `${w} === -1`,
+  vlte: (w) => `(${w} === 0 || ${w} === -1)`,
 };
 /** Up to this many primitive $in literals are inlined as `v === a || v === b…`. */
 const INLINE_IN = 8;
@@ -106,7 +107,7 @@ function generateOp(
       return `!${wrap(generateValueTest(op.test, v, kind, locals, builder, elementPredicate))}`;
     default: {
       const w = locals.next('w');
-      return `(${w} = paddedVersion(${v}), ${w} !== undefined && ${w} ${versionSymbols[op.op]} ${builder.literal(op.value)})`;
+      return `(${w} = compareVersion(${v}, ${builder.constant(op.value)}), ${versionTests[op.op](w)})`;
     }
   }
 }

@@ -11,6 +11,7 @@ import { countInWindow } from '../profiles/windows.js';
 import type { EvalInput } from './condition.js';
 import type { ConditionNode } from './condition-tree.js';
 import { runtimeHelpers } from './compare.js';
+import { compareVersion } from './version.js';
 import type { helperNames } from './generate-source.js';
 import {
   generateConditionSource,
@@ -31,6 +32,7 @@ const helpers: Readonly<Record<(typeof helperNames)[number], unknown>> = Object.
   countInWindow,
   engagementScore,
   metricNames,
+  compareVersion,
 });
 
 function instantiate<T>(generated: GeneratedSource): T {

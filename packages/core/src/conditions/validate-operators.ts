@@ -13,7 +13,6 @@ import type {
   ValueTest,
   VersionOp,
 } from './condition-tree.js';
-import { paddedVersion } from './compare.js';
 import {
   convertEqualityLiteral,
   convertOrderedLiteral,
@@ -21,6 +20,7 @@ import {
   type Converted,
 } from './literals.js';
 import { compileSafeRegex } from './safe-regex.js';
+import { parseVersion } from './version.js';
 
 export type Path = (string | number)[];
 
@@ -264,7 +264,7 @@ function validateVersion(
 ): ValueOp | undefined {
   if (kind !== 'json' && kind !== 'string')
     return issue(`wrong type: ${label} needs a version string, this path holds a ${kind}`);
-  const value = paddedVersion(operand);
+  const value = parseVersion(operand);
   if (value === undefined)
     return issue(`wrong type: ${label} expects a version ("1.2.3"), got ${describe(operand)}`);
   return { op, label, operand, value };
