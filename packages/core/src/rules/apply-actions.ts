@@ -28,6 +28,18 @@ export interface RuleRun {
   readonly outcome: RuleOutcome;
   /** Placement → the rule that decided it in this run; created at the first decide. */
   decided: Map<string, string> | undefined;
+  /** Set when an action changed traits, decisions or flows: condition triggers reading them are re-checked. */
+  factsChanged: boolean;
+}
+
+export function newRun(
+  set: RuleSetRuntime,
+  profile: ProfileState,
+  now: number,
+  depth: number,
+  outcome: RuleOutcome,
+): RuleRun {
+  return { set, profile, now, depth, outcome, decided: undefined, factsChanged: false };
 }
 
 const idPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
@@ -226,6 +238,7 @@ function applyAction(
   cause: FiringCause,
 ): void {
   const { profile, now } = run;
+  if (action.type !== 'emit' && action.type !== 'message') run.factsChanged = true;
   switch (action.type) {
     case 'decide': {
       const decisions = (profile.decisions ??= {});

@@ -14,7 +14,7 @@
 import type { EvalInput, ExplainNode } from '../conditions/condition.js';
 import { metricName, type OnrampEvent } from '../events/event.js';
 import type { ProfileState } from '../profiles/profile.js';
-import { fireRule, type RuleRun } from './apply-actions.js';
+import { fireRule, newRun, type RuleRun } from './apply-actions.js';
 import type { CompiledRuleSet, FiringCause, RuleExplanation, SuppressionReason } from './rule.js';
 import { candidatesFor } from './rule-index.js';
 import { runtimeOf, type RuleRuntime } from './rule-runtime.js';
@@ -40,7 +40,7 @@ export function explainRules(
   const runtime = runtimeOf(set);
   const copy = structuredClone(profile);
   const context: Explaining = {
-    run: { set: runtime, profile: copy, now, depth, outcome: emptyOutcome(), decided: undefined },
+    run: newRun(runtime, copy, now, depth, emptyOutcome()),
     event,
     candidates: event === undefined ? undefined : new Set(candidatesFor(runtime.index, event)),
     tooDeep: depth > runtime.settings.maxChainDepth,

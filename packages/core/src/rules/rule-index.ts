@@ -7,9 +7,12 @@
  * - Condition (edge) triggers are listed under the events that can change their
  *   condition: the metric names its behavioural operators count; identify, group
  *   and alias events (and any event carrying a consent statement) when it reads
- *   traits, groups, consent or identity; every event when it reads time (windows,
+ *   traits, groups, consent or identity; every event when it reads what any event
+ *   changes (lastSeen, eventCount, sessions, touches, engagement…), time (windows,
  *   `$elapsed`, `now`) or nothing we can name. A crossing caused by time alone is
  *   noticed at the profile's next event: use a time trigger to act on time itself.
+ *   Condition triggers reading facts are also re-checked after an action of the
+ *   same run changed traits, decisions or flows (run-rules.ts).
  * - Delay triggers are listed under the event that arms them and those that cancel them.
  * Disabled rules are in no list.
  */
@@ -43,7 +46,8 @@ export function buildRuleIndex(rules: readonly RuleRuntime[]): RuleIndex {
         if (needs === undefined) break;
         const named = [...needs.events].filter((name) => name !== '*');
         const unnamed = named.length === 0 && !needs.readsProfileFacts && !needs.readsSegments;
-        if (needs.readsTime || needs.events.has('*') || unnamed) everyEvent.push(rank);
+        const always = needs.readsTime || needs.readsActivity === true || needs.events.has('*');
+        if (always || unnamed) everyEvent.push(rank);
         else for (const name of named) listIn(byName, name).push(rank);
         if (needs.readsProfileFacts) facts.push(rank);
         if (needs.readsSegments) segmentConditions.push(rank);
@@ -83,6 +87,7 @@ export function buildRuleIndex(rules: readonly RuleRuntime[]): RuleIndex {
     localTime,
     bySegment,
     segmentConditions,
+    factConditions: facts,
   };
 }
 

@@ -130,6 +130,8 @@ export interface RuleIndex {
   readonly bySegment: ReadonlyMap<string, readonly number[]>;
   /** Condition rules reading segment membership: re-checked on every segment change. */
   readonly segmentConditions: readonly number[];
+  /** Condition rules reading traits, groups, consent, identity, decisions or flows. */
+  readonly factConditions: readonly number[];
 }
 
 export interface RuleSetRuntime extends CompiledRuleSet {

@@ -138,6 +138,50 @@ describe('condition triggers', () => {
     assert.deepEqual(fired(send(set, profile, identify(99, T0 + 1))), ['power-user', 'capped']);
   });
 
+  it('are re-checked in the same run when an action changed the traits they read', () => {
+    const chained = compileRules([
+      {
+        id: 'advanced',
+        priority: 10,
+        trigger: { type: 'condition' },
+        condition: { 'traits.level': 'advanced' },
+        actions: [{ type: 'decide', placement: 'tips', content: 'advanced' }],
+      },
+      {
+        id: 'promote',
+        trigger: { type: 'event', event: 'Report Built' },
+        actions: [{ type: 'setTrait', trait: 'level', value: 'advanced' }],
+      },
+    ]);
+    const profile = newProfile();
+    const outcome = send(chained, profile, trackEvent('Report Built', T0, { messageId: 'rb-1' }));
+    assert.deepEqual(fired(outcome), ['promote', 'advanced']);
+    assert.deepEqual(outcome.firings[1]?.cause, {
+      type: 'condition',
+      event: 'Report Built',
+      messageId: 'rb-1',
+    });
+    assert.deepEqual(fired(send(chained, profile, trackEvent('Report Built', T0 + 1))), [
+      'promote',
+    ]);
+  });
+
+  it('are re-checked on every event when they read activity as well as traits', () => {
+    const active = compileRules([
+      {
+        id: 'active-pro',
+        trigger: { type: 'condition' },
+        condition: { 'traits.plan': 'pro', eventCount: { $gte: 3 } },
+        actions: [{ type: 'setTrait', trait: 'activePro', value: true }],
+      },
+    ]);
+    const profile = newProfile();
+    profile.traits['plan'] = 'pro';
+    assert.deepEqual(fired(send(active, profile, trackEvent('A', T0))), []);
+    assert.deepEqual(fired(send(active, profile, trackEvent('B', T0 + 1))), []);
+    assert.deepEqual(fired(send(active, profile, trackEvent('C', T0 + 2))), ['active-pro']);
+  });
+
   it('are re-checked when an event carries a consent statement', () => {
     const consentSet = compileRules([
       {

@@ -6,13 +6,16 @@
  * Per event: timers first (re-arm inactivity, cancel/arm delays, arm missing
  * localTime timers), then the indexed candidates in evaluation order (priority
  * desc, then config order): trigger → condition → constraints → fire. A rule's
- * actions are seen by the rules evaluated after it in the same run.
+ * actions are seen by the rules evaluated after it in the same run; when they
+ * changed traits, decisions or flows, the condition triggers reading those are
+ * re-checked once more at the end of the run (their firings change nothing more:
+ * one extra pass, never a loop).
  */
 import type { EvalInput } from '../conditions/condition.js';
 import type { OnrampEvent } from '../events/event.js';
 import { isJsonObject } from '../json/json.js';
 import type { ProfileState } from '../profiles/profile.js';
-import { fireRule, losesPlacement, type RuleRun } from './apply-actions.js';
+import { fireRule, losesPlacement, newRun, type RuleRun } from './apply-actions.js';
 import { checkConstraints } from './constraints.js';
 import type {
   EventRunOptions,
@@ -48,7 +51,7 @@ export function runRulesForEvent(
   armTimersForEvent(runtime, profile, event, name, now, emittedBy !== undefined, outcome);
   const candidates = candidatesFor(runtime.index, event, name);
   if (candidates.length > 0) {
-    const run: RuleRun = { set: runtime, profile, now, depth, outcome, decided: undefined };
+    const run = newRun(runtime, profile, now, depth, outcome);
     const withEvent: EvalInput = { profile, now, event };
     const withoutEvent: EvalInput = { profile, now };
     for (const rank of candidates) {
@@ -60,8 +63,22 @@ export function runRulesForEvent(
         fireRule(run, rule, { type: 'condition', event: name, messageId: event.messageId });
       }
     }
+    if (run.factsChanged) {
+      recheckFacts(run, { type: 'condition', event: name, messageId: event.messageId }, emittedBy);
+    }
   }
   return finish(profile, outcome);
+}
+
+/** The extra pass over condition triggers reading facts that actions of this run changed. */
+function recheckFacts(run: RuleRun, cause: FiringCause, emittedBy?: string): void {
+  const input: EvalInput = { profile: run.profile, now: run.now };
+  for (const rank of run.set.index.factConditions) {
+    const rule = run.set.rules[rank] as RuleRuntime;
+    if (!crossed(run, rule, input)) continue;
+    if (emittedBy === rule.id || suppression(run, rule) !== undefined) continue;
+    fireRule(run, rule, cause);
+  }
 }
 
 function runEventRule(
@@ -108,9 +125,10 @@ export function runRuleTimer(
     if (next !== undefined) armTimer(profile, ruleId, next, outcome);
   }
   if (rule.condition === undefined || rule.condition.test({ profile, now })) {
-    const run: RuleRun = { set: runtime, profile, now, depth: 0, outcome, decided: undefined };
+    const run = newRun(runtime, profile, now, 0, outcome);
     if (suppression(run, rule) === undefined) {
       fireRule(run, rule, { type: 'timer', trigger: trigger.type, dueAt });
+      if (run.factsChanged) recheckFacts(run, { type: 'condition' });
     }
   }
   return finish(profile, outcome);
@@ -132,7 +150,7 @@ export function runRulesForSegmentChange(
   const triggered = runtime.index.bySegment.get(`${segmentId}:${on}`) ?? [];
   const conditions = runtime.index.segmentConditions;
   if (triggered.length + conditions.length === 0) return outcome;
-  const run: RuleRun = { set: runtime, profile, now, depth: 0, outcome, decided: undefined };
+  const run = newRun(runtime, profile, now, 0, outcome);
   const input: EvalInput = { profile, now };
   for (const rank of [...new Set([...triggered, ...conditions])].sort((a, b) => a - b)) {
     const rule = runtime.rules[rank] as RuleRuntime;
@@ -144,6 +162,7 @@ export function runRulesForSegmentChange(
       fireRule(run, rule, { type: 'condition' });
     }
   }
+  if (run.factsChanged) recheckFacts(run, { type: 'condition' });
   return finish(profile, outcome);
 }
 
