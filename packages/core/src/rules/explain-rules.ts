@@ -9,7 +9,9 @@
  * With an event: event triggers match it; a condition trigger counts only when
  * the event is one that re-checks it (as in a real run); time triggers don't run
  * (the scheduler fires them). Without an event: condition triggers are checked
- * for a crossing, and time triggers due at `now` count as triggered.
+ * for a crossing, and time triggers due at `now` count as triggered. The real
+ * run's extra pass (condition triggers re-checked after actions changed traits)
+ * is not shown: such a rule appears as not re-checked by this event.
  */
 import type { EvalInput, ExplainNode } from '../conditions/condition.js';
 import { metricName, type OnrampEvent } from '../events/event.js';
