@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
+import { UsageError, rulesUsage, runRulesCommand } from './admin/rules-cli.js';
 import { ConfigError, defaultConfig, loadConfigFile } from './config/config-file.js';
 import { EnvError, environmentVariables, readEngineEnv, type EngineEnv } from './config/env.js';
 import { signUserToken } from './realtime/user-token.js';
@@ -18,7 +19,9 @@ Usage:
   onramp token <userId> [--data-dir DIR] [--workspace ID]
                             print the user token a browser needs for the realtime stream
   onramp config check <FILE>
-                            validate a config file; errors name file, line and field
+                            validate a config file (rules included); errors name file, line and field
+${rulesUsage}
+                            (--url defaults to http://127.0.0.1:$PORT, --admin-key to ONRAMP_ADMIN_KEY)
   onramp --help | --version
 
 Environment:
@@ -38,6 +41,19 @@ async function main(argv: string[]): Promise<number> {
       'data-dir': { type: 'string' },
       config: { type: 'string', short: 'c' },
       workspace: { type: 'string' },
+      // rules dry-run / simulate
+      url: { type: 'string' },
+      'admin-key': { type: 'string' },
+      user: { type: 'string' },
+      anonymous: { type: 'string' },
+      profile: { type: 'string' },
+      event: { type: 'string' },
+      rules: { type: 'string' },
+      now: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      sample: { type: 'string' },
+      json: { type: 'boolean' },
     },
   });
   const [command, ...rest] = positionals;
@@ -67,6 +83,19 @@ async function main(argv: string[]): Promise<number> {
       loadConfigFile(rest[1]);
       process.stdout.write(`${rest[1]}: valid\n`);
       return 0;
+    case 'rules':
+      return runRulesCommand(
+        rest[0],
+        {
+          ...values,
+          url: values.url ?? `http://127.0.0.1:${env.port}`,
+          adminKey: values['admin-key'] ?? env.adminKey,
+        },
+        {
+          stdout: (text) => process.stdout.write(text),
+          stderr: (text) => process.stderr.write(text),
+        },
+      );
   }
   process.stderr.write(`Unknown command: ${[command, ...rest].join(' ')}\n\n${help}`);
   return 1;
@@ -157,7 +186,7 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     const code = (error as { code?: unknown }).code;
-    if (error instanceof ConfigError || error instanceof EnvError)
+    if (error instanceof ConfigError || error instanceof EnvError || error instanceof UsageError)
       process.stderr.write(`${error.message}\n`);
     else if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(

@@ -18,6 +18,7 @@ import {
   type ConfigFile,
 } from './config/config-file.js';
 import type { EngineEnv } from './config/env.js';
+import { startConfigSync, type ConfigWatcher } from './config/watch-config.js';
 import { createEngine } from './engine/create-engine.js';
 import type { Engine } from './engine/engine.js';
 import { buildApp } from './http/app.js';
@@ -83,8 +84,16 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const app = await buildApp({ engine, logger, bodyLimit: 8 * 1024 * 1024 });
   // Listen first: /healthz answers and /readyz says 503 while the processor replays the log.
   const address = await app.listen({ port: env.port, host: env.host });
+  let watcher: ConfigWatcher | undefined;
   try {
     await engine.start();
+    watcher = await startConfigSync({
+      ...(env.configPath === undefined ? {} : { path: env.configPath }),
+      config,
+      engine,
+      workspaceId: workspace.id,
+      logger,
+    });
   } catch (error) {
     await app.close();
     storage.close();
@@ -101,6 +110,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     generatedKeys: generated,
     close() {
       closing ??= (async () => {
+        watcher?.close();
         // A connection that never sends a request would hold close() open: end it after a grace period.
         const grace = setTimeout(() => app.server.closeAllConnections(), 5_000);
         grace.unref();

@@ -1,6 +1,14 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, defaultConfig, parseConfig, settingsOf } from './config-file.js';
+import {
+  ConfigError,
+  defaultConfig,
+  digestRules,
+  parseConfig,
+  rulesOf,
+  settingsOf,
+  type ConfigIssue,
+} from './config-file.js';
 import { EnvError, readEngineEnv } from './env.js';
 
 function issuesOf(text: string) {
@@ -93,4 +101,174 @@ test('the environment is read, validated and frozen', () => {
     0,
     'flags win over the environment',
   );
+});
+
+describe('rules', () => {
+  const ruleYaml = (rule: string[]) =>
+    [
+      'rules:',
+      '  - id: welcome',
+      '    trigger: { type: event, event: Signed Up }',
+      '    actions:',
+      '      - { type: decide, placement: banner, content: welcome }',
+      '  - id: second',
+      ...rule.map((line) => `    ${line}`),
+    ].join('\n');
+  const only = (text: string) => {
+    const issues = issuesOf(text);
+    assert.equal(issues.length, 1, JSON.stringify(issues));
+    return issues[0] as ConfigIssue;
+  };
+  const decide = ['actions:', '  - type: decide', '    placement: banner', '    content: tips'];
+
+  test('valid rules load with defaults, settings and a stable digest', () => {
+    const text = [
+      ruleYaml(['trigger: { type: inactive, for: 5m }', ...decide]),
+      'ruleSettings:',
+      '  fatigue: { max: 3, per: 1d }',
+    ].join('\n');
+    const config = parseConfig(text, 'onramp.yaml');
+    const { rules, settings } = rulesOf(config);
+    assert.deepEqual(
+      rules.map((rule) => rule.id),
+      ['welcome', 'second'],
+    );
+    assert.equal(rules[0]?.enabled, true);
+    assert.equal(rules[0]?.priority, 0);
+    assert.equal(settings.defaultTimezone, 'UTC');
+    assert.deepEqual(settings.fatigue, { max: 3, per: '1d' });
+    const digest = digestRules(config);
+    assert.match(digest, /^[0-9a-f]{64}$/);
+    const reordered = parseConfig(
+      `# a comment\n${text.replace('{ max: 3, per: 1d }', '{ per: 1d, max: 3 }')}\n`,
+      'x.yaml',
+    );
+    assert.equal(digestRules(reordered), digest, 'comments and key order do not count');
+    const spelledOut = parseConfig(`${text}\n  defaultTimezone: UTC\n`, 'x.yaml');
+    assert.equal(digestRules(spelledOut), digest, 'a default spelled out does not count');
+    const changed = parseConfig(text.replace('for: 5m', 'for: 6m'), 'x.yaml');
+    assert.notEqual(digestRules(changed), digest);
+    assert.deepEqual(defaultConfig().rules, []);
+  });
+
+  test('an unknown operator names the file, line, column and operator', () => {
+    const issue = only(
+      ruleYaml([
+        'trigger: { type: condition }',
+        'condition:',
+        '  traits.plan: { $like: pro }',
+        ...decide,
+      ]),
+    );
+    assert.equal(issue.file, 'onramp.yaml');
+    assert.equal(issue.field, 'rules.1.condition.traits.plan.$like');
+    assert.equal(issue.line, 9);
+    assert.equal(issue.column, 22);
+    assert.match(issue.message, /operator/i);
+  });
+
+  test('an operand of the wrong type names the operator', () => {
+    const issue = only(
+      ruleYaml([
+        'trigger: { type: condition }',
+        'condition:',
+        '  traits.plan:',
+        '    $in: pro',
+        ...decide,
+      ]),
+    );
+    assert.equal(issue.field, 'rules.1.condition.traits.plan.$in');
+    assert.equal(issue.line, 10);
+    assert.equal(issue.column, 9);
+  });
+
+  test('an unknown path names the path', () => {
+    const issue = only(
+      ruleYaml(['trigger: { type: condition }', 'condition:', '  trait.plan: pro', ...decide]),
+    );
+    assert.equal(issue.field, 'rules.1.condition.trait.plan');
+    assert.equal(issue.line, 9);
+    assert.equal(issue.column, 7);
+  });
+
+  test('an unknown action type is one line listing the action types', () => {
+    const issue = only(
+      ruleYaml([
+        'trigger: { type: condition }',
+        'actions:',
+        '  - type: show',
+        '    placement: banner',
+      ]),
+    );
+    assert.equal(issue.field, 'rules.1.actions.0.type');
+    assert.equal(issue.line, 9);
+    assert.equal(issue.column, 9);
+    assert.equal(
+      issue.message,
+      'unknown action type "show"; must be one of: decide, clearDecision, setTrait, unsetTrait, emit, advanceFlow, message',
+    );
+  });
+
+  test('a known action type reports its own fields only', () => {
+    const issue = only(
+      ruleYaml([
+        'trigger: { type: condition }',
+        'actions:',
+        '  - type: decide',
+        '    placement: banner',
+      ]),
+    );
+    assert.equal(issue.field, 'rules.1.actions.0.content');
+    assert.equal(issue.message, 'is required');
+    assert.equal(issue.line, 9);
+  });
+
+  test('a bad duration names the trigger field', () => {
+    const issue = only(ruleYaml(['trigger:', '  type: inactive', '  for: 5 minutes', ...decide]));
+    assert.equal(issue.field, 'rules.1.trigger.for');
+    assert.equal(issue.line, 9);
+    assert.equal(issue.column, 7);
+    assert.match(issue.message, /positive duration/);
+  });
+
+  test('a bad trigger: unknown type, or a missing field of its type', () => {
+    const unknown = only(ruleYaml(['trigger: { type: sometimes }', ...decide]));
+    assert.equal(unknown.field, 'rules.1.trigger.type');
+    assert.equal(unknown.line, 7);
+    assert.equal(unknown.column, 16);
+    assert.match(
+      unknown.message,
+      /^unknown trigger type "sometimes"; must be one of: event, condition, segment, inactive, delay, localTime$/,
+    );
+    const missing = only(ruleYaml(['trigger: { type: delay, event: Signed Up }', ...decide]));
+    assert.equal(missing.field, 'rules.1.trigger.delay');
+    assert.equal(missing.message, 'is required');
+    assert.equal(missing.line, 7);
+    const localTime = only(ruleYaml(['trigger: { type: localTime, at: "9:00" }', ...decide]));
+    assert.equal(localTime.field, 'rules.1.trigger.at');
+    assert.match(localTime.message, /HH:MM/);
+  });
+
+  test('duplicate rule ids and __proto__ in a condition are refused', () => {
+    const duplicate = issuesOf(
+      ruleYaml(['trigger: { type: condition }', ...decide]).replace('id: second', 'id: welcome'),
+    );
+    assert.ok(
+      duplicate.some((issue) => issue.field.startsWith('rules.1')),
+      JSON.stringify(duplicate),
+    );
+    const proto = issuesOf(
+      ruleYaml([
+        'trigger: { type: condition }',
+        'condition:',
+        '  __proto__: { polluted: 1 }',
+        ...decide,
+      ]),
+    );
+    assert.ok(
+      proto.some((issue) => issue.field.startsWith('rules.1.condition')),
+      JSON.stringify(proto),
+    );
+    assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
+  });
 });

@@ -1,10 +1,21 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject } from 'ajv';
 import { Type, type Static } from '@sinclair/typebox';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
-import { WorkspaceSettingsSchema, compileTrackingPlan, type WorkspaceSettings } from '@onramp/core';
+import {
+  RuleConfigError,
+  RuleSchema,
+  RuleSettingsSchema,
+  WorkspaceSettingsSchema,
+  compileRuleSet,
+  compileTrackingPlan,
+  type RuleDefinition,
+  type RuleSettings,
+  type WorkspaceSettings,
+} from '@onramp/core';
+import { createAjv, discriminated, schemaIssuesOf } from './schema-issues.js';
 
-/** The workspace config file: who the workspace is, and its settings. */
+/** The workspace config file: who the workspace is, its settings and its rules. */
 export const ConfigFileSchema = Type.Object(
   {
     workspace: Type.Object(
@@ -15,6 +26,9 @@ export const ConfigFileSchema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     ...WorkspaceSettingsSchema.properties,
+    /** The rules (docs/rules.md); published as a new rule config version when they change. */
+    rules: Type.Array(RuleSchema, { default: [] }),
+    ruleSettings: RuleSettingsSchema,
   },
   { additionalProperties: false },
 );
@@ -43,8 +57,7 @@ export class ConfigError extends Error {
   }
 }
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
-const validateConfig = ajv.compile<ConfigFile>(ConfigFileSchema);
+const validateConfig = createAjv().compile<ConfigFile>(discriminated(ConfigFileSchema));
 
 /** Reads, parses and validates a YAML (or JSON) config file, filling defaults. */
 export function loadConfigFile(path: string): ConfigFile {
@@ -77,46 +90,49 @@ export function parseConfig(text: string, file: string): ConfigFile {
     );
   }
   const data: unknown = document.toJS() ?? {};
+  const at: IssueAt = (path, message) => {
+    const { line, column } = locate(document.contents, path.map(String), lineCounter);
+    const field = path.join('.');
+    return { file, line, column, field: field === '' ? '(root)' : field, message };
+  };
   if (!validateConfig(data)) {
-    const errors = collapseAlternatives(validateConfig.errors ?? []);
     throw new ConfigError(
-      errors.map((error) => issueOf(error, document.contents, lineCounter, file)),
+      schemaIssuesOf(validateConfig.errors ?? []).map((issue) => at(issue.path, issue.message)),
     );
   }
-  // JSON Schemas of the tracking plan must compile too: check each, so the error names the event.
-  const schemaIssues: ConfigIssue[] = [];
-  for (const [name, schema] of Object.entries(data.trackingPlan.events)) {
-    try {
-      compileTrackingPlan({ ...data.trackingPlan, events: { [name]: schema } });
-    } catch (error) {
-      const path = ['trackingPlan', 'events', name];
-      const { line, column } = locate(document.contents, path, lineCounter);
-      const message = `is not a valid JSON Schema (${(error as Error).message.replace(/^.*invalid JSON Schema: /, '')})`;
-      schemaIssues.push({ file, line, column, field: path.join('.'), message });
-    }
-  }
-  if (schemaIssues.length > 0) throw new ConfigError(schemaIssues);
+  checkTrackingPlan(data, at);
+  checkRules(data, at);
   return data;
 }
 
-/**
- * Ajv reports a failed union (`anyOf` of literals) as one error per literal plus the
- * anyOf itself; users want one line: "must be one of: off, flag, reject".
- */
-function collapseAlternatives(errors: ErrorObject[]): ErrorObject[] {
-  const unions = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
-  return errors.flatMap((error) => {
-    if (!unions.has(error.instancePath)) return [error];
-    if (error.keyword !== 'anyOf') return [];
-    const allowed = errors
-      .filter((e) => e.instancePath === error.instancePath && e.keyword === 'const')
-      .map((e) => String((e.params as { allowedValue?: unknown }).allowedValue));
-    const message =
-      allowed.length > 0
-        ? `must be one of: ${allowed.join(', ')}`
-        : (error.message ?? 'is invalid');
-    return [{ ...error, message }];
-  });
+type IssueAt = (path: (string | number)[], message: string) => ConfigIssue;
+
+/** JSON Schemas of the tracking plan must compile too: check each, so the error names the event. */
+function checkTrackingPlan(config: ConfigFile, at: IssueAt): void {
+  const issues: ConfigIssue[] = [];
+  for (const [name, schema] of Object.entries(config.trackingPlan.events)) {
+    try {
+      compileTrackingPlan({ ...config.trackingPlan, events: { [name]: schema } });
+    } catch (error) {
+      const reason = (error as Error).message.replace(/^.*invalid JSON Schema: /, '');
+      issues.push(at(['trackingPlan', 'events', name], `is not a valid JSON Schema (${reason})`));
+    }
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+}
+
+/** Rules compile as they would be published: conditions, durations, references. */
+function checkRules(config: ConfigFile, at: IssueAt): void {
+  try {
+    compileRuleSet(config.rules, {
+      profiles: config.profiles,
+      settings: config.ruleSettings,
+      version: 0,
+    });
+  } catch (error) {
+    if (!(error instanceof RuleConfigError)) throw error;
+    throw new ConfigError(error.issues.map((issue) => at(['rules', ...issue.path], issue.message)));
+  }
 }
 
 /** Splits a config into the workspace identity and its engine settings. */
@@ -125,40 +141,42 @@ export function settingsOf(config: ConfigFile): WorkspaceSettings {
   return { ingest, trackingPlan, consent, profiles };
 }
 
+/** The rules of a config and the workspace rule settings, as a rules draft takes them. */
+export function rulesOf(config: ConfigFile): { rules: RuleDefinition[]; settings: RuleSettings } {
+  return { rules: config.rules, settings: config.ruleSettings };
+}
+
+/**
+ * sha256 (hex) of the canonical JSON of the rules and rule settings, defaults filled:
+ * unchanged by comments, key order or spelling out a default.
+ */
+export function digestRules(config: ConfigFile): string {
+  const { rules, settings } = rulesOf(config);
+  return createHash('sha256')
+    .update(canonicalJson({ rules, ruleSettings: settings }))
+    .digest('hex');
+}
+
+/** JSON with object keys sorted at every level. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner !== null && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(
+          Object.entries(inner as Record<string, unknown>).sort(([a], [b]) =>
+            a < b ? -1 : a > b ? 1 : 0,
+          ),
+        )
+      : inner,
+  );
+}
+
 /** The settings with every default filled, for workspaces without a config file. */
 export function defaultConfig(): ConfigFile {
   return parseConfig('{}', '(defaults)');
 }
 
-function issueOf(
-  error: ErrorObject,
-  root: Node | null,
-  lineCounter: LineCounter,
-  file: string,
-): ConfigIssue {
-  const path = error.instancePath.split('/').slice(1).map(decodePointer);
-  let field = path.join('.');
-  let message = error.message ?? 'is invalid';
-  if (error.keyword === 'additionalProperties') {
-    const extra = String(error.params.additionalProperty);
-    path.push(extra);
-    field = path.join('.');
-    message = 'is not a known field';
-  } else if (
-    error.keyword === 'pattern' &&
-    String(error.params.pattern).includes('(ms|s|m|h|d|w)')
-  ) {
-    message = 'must be a positive duration such as "500ms", "30s", "30m", "24h", "7d", "2w"';
-  } else if (error.keyword === 'required') {
-    field = [...path, String(error.params.missingProperty)].join('.');
-    message = 'is required';
-  }
-  const { line, column } = locate(root, path, lineCounter);
-  return { file, line, column, field: field === '' ? '(root)' : field, message };
-}
-
 /** The line of the deepest YAML node on the path (a key's line for unknown keys). */
-function locate(
+export function locate(
   root: Node | null,
   path: string[],
   lineCounter: LineCounter,
@@ -187,8 +205,4 @@ function locate(
   }
   const position = lineCounter.linePos(offset);
   return { line: position.line, column: position.col };
-}
-
-function decodePointer(segment: string): string {
-  return segment.replace(/~1/g, '/').replace(/~0/g, '~');
 }

@@ -7,6 +7,7 @@ import { OnrampError } from './errors.js';
 import { registerIngestRoutes } from '../ingest/ingest-routes.js';
 import { registerSegmentCompatRoutes } from '../ingest/segment-compat-routes.js';
 import { registerAdminRoutes } from '../admin/admin-routes.js';
+import { registerRulesRoutes } from '../admin/rules-routes.js';
 import { registerStreamRoutes } from '../realtime/stream-routes.js';
 import { registerHealthRoutes } from '../observability/health-routes.js';
 
@@ -77,6 +78,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await registerIngestRoutes(app, options.engine);
   await registerSegmentCompatRoutes(app, options.engine);
   await registerAdminRoutes(app, options.engine);
+  await registerRulesRoutes(app, options.engine);
   await registerStreamRoutes(app, options.engine);
   return app;
 }
