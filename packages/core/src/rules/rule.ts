@@ -9,7 +9,7 @@ import type { OnrampEvent } from '../events/event.js';
 import type { JsonObject } from '../json/json.js';
 import type { ProfilePlan } from '../profiles/apply-event.js';
 import type { ProfileState } from '../profiles/profile.js';
-import type { Action, RuleDefinition, RuleSettings, Trigger } from './rule-schema.js';
+import type { Action, RuleDefinition, RuleSettings } from './rule-schema.js';
 
 /** One problem in a rule set; `path` starts at the rules array: [index, 'condition', …]. */
 export interface RuleIssue {
