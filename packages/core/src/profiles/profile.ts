@@ -92,9 +92,15 @@ export interface ProfileState {
   untrackedEvents: number;
   eventCount: number;
   sessions: SessionState;
-  /** Filtered event counters kept for conditions (`$event` with `where`), by spec key; EventCounters layout. */
+  /**
+   * Filtered event counters kept for conditions (`$event` with `where`), by spec key;
+   * EventCounters layout. Absent until a published condition needs one (derived-metrics.ts).
+   */
   derived?: Record<string, EventCounters>;
-  /** `$sequence` trackers, by spec key (conditions/ owns the layout). */
+  /**
+   * `$sequence` trackers, by spec key: [completedAt, s_1, …, s_{k−1}], −1 for none
+   * (layout and update rule in derived-metrics.ts).
+   */
   sequences?: Record<string, number[]>;
   /** Rule bookkeeping: caps, cooldowns, edge triggers, timers (rules/rule-state.ts). */
   rules?: RuleProfileState;
