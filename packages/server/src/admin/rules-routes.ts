@@ -4,7 +4,7 @@ import {
   type RuleConfigVersion,
   type RuleDefinition,
 } from '@onramp/core';
-import type { Engine, RulesDraft } from '../engine/engine.js';
+import type { Engine, RulesDraft, WorkspaceRuntime } from '../engine/engine.js';
 import { OnrampError } from '../http/errors.js';
 import { authenticateAdmin } from './admin-auth.js';
 import {
@@ -33,6 +33,12 @@ import {
 import { registerRuleToolRoutes } from './rules-tool-routes.js';
 
 type Edit = (current: RuleConfigVersion) => Pick<RulesDraft, 'rules' | 'settings'>;
+type WorkspaceOf = (request: FastifyRequest) => WorkspaceRuntime;
+type Publish = (
+  request: FastifyRequest,
+  edit: Edit,
+  options: { base?: number; note?: string; fieldOf?: FieldOf },
+) => Promise<RuleConfigVersion>;
 
 /**
  * The rules admin API under /admin/v1: versioned rule config (list, read, create,
@@ -45,210 +51,243 @@ export async function registerRulesRoutes(app: FastifyInstance, engine: Engine):
       const workspaceOf = authenticateAdmin(admin, engine);
       admin.setValidatorCompiler(compileValidator);
       admin.addHook('preValidation', async (request) => checkDepth(request.body));
-
-      const publish = async (
-        request: FastifyRequest,
-        edit: Edit,
-        options: { base?: number; note?: string; fieldOf?: FieldOf },
-      ): Promise<RuleConfigVersion> => {
-        const workspaceId = workspaceOf(request).workspace.id;
-        // Without a base version, a concurrent publish between read and write is retried, never lost.
-        for (let attempt = 0; ; attempt++) {
-          const current = engine.rules.current(workspaceId);
-          if (options.base !== undefined && options.base !== current.version) {
-            throw versionConflict(new RuleVersionConflictError(options.base, current.version));
-          }
-          const draft: RulesDraft = {
-            ...edit(current),
-            source: 'api',
-            baseVersion: current.version,
-            ...(options.note === undefined ? {} : { note: options.note }),
-          };
-          try {
-            return await engine.rules.publish(workspaceId, draft);
-          } catch (error) {
-            if (error instanceof RuleVersionConflictError) {
-              if (options.base === undefined && attempt < 3) continue;
-              throw versionConflict(error);
-            }
-            throw asRuleError(error, options.fieldOf ?? wholeSet);
-          }
-        }
-      };
-
-      admin.get(
-        '/rules',
-        schema('The published rules and settings (ETag: the version)', { 200: RuleConfig }),
-        async (request, reply) => {
-          const current = engine.rules.current(workspaceOf(request).workspace.id);
-          void reply.header('etag', `"${current.version}"`);
-          return configReply(current);
-        },
-      );
-
-      admin.put<{ Body: ReplaceRulesBody; Headers: IfMatchHeaders }>(
-        '/rules',
-        schema(
-          'Replace every rule (and the settings): publishes a new version',
-          { 200: RuleConfig },
-          { body: ReplaceRulesBody, headers: IfMatchHeaders },
-        ),
-        async (request, reply) => {
-          const { rules, settings, note, baseVersion } = request.body;
-          const base = baseVersion ?? ifMatch(request.headers['if-match']);
-          const published = await publish(
-            request,
-            (current) => ({ rules, settings: settings ?? current.settings }),
-            { ...(base === undefined ? {} : { base }), ...(note === undefined ? {} : { note }) },
-          );
-          void reply.header('etag', `"${published.version}"`);
-          return configReply(published);
-        },
-      );
-
-      admin.get<{ Querystring: PageQuery }>(
-        '/rules/versions',
-        schema(
-          'Published versions, newest first (paged by version)',
-          { 200: VersionsPage },
-          { querystring: PageQuery },
-        ),
-        async (request) => {
-          const { limit, before } = request.query;
-          const versions = await engine.rules.versions(workspaceOf(request).workspace.id, {
-            limit: limit + 1,
-            ...(before === undefined ? {} : { before }),
-          });
-          const page = versions.slice(0, limit);
-          const last = page[page.length - 1];
-          return {
-            versions: page.map((version) => ({
-              ...metadataOf(version),
-              ruleCount: version.rules.length,
-            })),
-            ...(versions.length > limit && last !== undefined ? { nextBefore: last.version } : {}),
-          };
-        },
-      );
-
-      admin.get<{ Params: VersionParams }>(
-        '/rules/versions/:version',
-        schema(
-          'One published version, rules included',
-          { 200: RuleConfig },
-          {
-            params: VersionParams,
-          },
-        ),
-        async (request) => {
-          const { version } = request.params;
-          const found = await engine.rules.version(workspaceOf(request).workspace.id, version);
-          if (found === undefined) {
-            throw new OnrampError('ONR_NOT_FOUND', `No rule config version ${version}.`);
-          }
-          return configReply(found);
-        },
-      );
-
-      admin.get<{ Params: RuleIdParams }>(
-        '/rules/:id',
-        schema('One published rule', { 200: OneRule }, { params: RuleIdParams }),
-        async (request, reply) => {
-          const current = engine.rules.current(workspaceOf(request).workspace.id);
-          const rule = current.rules.find((candidate) => candidate.id === request.params.id);
-          if (rule === undefined) throw ruleNotFound(request.params.id);
-          void reply.header('etag', `"${current.version}"`);
-          return { version: current.version, rule };
-        },
-      );
-
-      admin.post<{ Body: RuleDefinition; Querystring: EditQuery; Headers: IfMatchHeaders }>(
-        '/rules',
-        schema(
-          'Create a rule (appended: lowest precedence among equal priorities); 409 if the id exists',
-          { 201: OneRule },
-          { body: Rule, querystring: EditQuery, headers: IfMatchHeaders },
-        ),
-        async (request, reply) => {
-          const rule = request.body;
-          let index = 0;
-          const published = await publish(
-            request,
-            (current) => {
-              if (current.rules.some((existing) => existing.id === rule.id)) {
-                throw new OnrampError('ONR_RULE_EXISTS', `A rule with id "${rule.id}" exists.`, [
-                  { field: 'id', message: 'is already used by another rule' },
-                ]);
-              }
-              index = current.rules.length;
-              return { rules: [...current.rules, rule] };
-            },
-            { ...baseOf(request), fieldOf: oneRule(() => index) },
-          );
-          void reply.code(201).header('etag', `"${published.version}"`);
-          return { version: published.version, rule };
-        },
-      );
-
-      admin.put<{
-        Params: RuleIdParams;
-        Body: RuleDefinition;
-        Querystring: EditQuery;
-        Headers: IfMatchHeaders;
-      }>(
-        '/rules/:id',
-        schema(
-          'Replace a rule (same position); 404 if unknown',
-          { 200: OneRule },
-          { params: RuleIdParams, body: Rule, querystring: EditQuery, headers: IfMatchHeaders },
-        ),
-        async (request, reply) => {
-          const rule = request.body;
-          const { id } = request.params;
-          if (rule.id !== id) {
-            throw new OnrampError('ONR_VALIDATION', `id must be "${id}", the id in the path.`, [
-              { field: 'id', message: `must be "${id}", the id in the path` },
-            ]);
-          }
-          let index = 0;
-          const published = await publish(
-            request,
-            (current) => {
-              index = indexOf(current, id);
-              return { rules: current.rules.map((old, i) => (i === index ? rule : old)) };
-            },
-            { ...baseOf(request), fieldOf: oneRule(() => index) },
-          );
-          void reply.header('etag', `"${published.version}"`);
-          return { version: published.version, rule };
-        },
-      );
-
-      admin.delete<{ Params: RuleIdParams; Querystring: EditQuery; Headers: IfMatchHeaders }>(
-        '/rules/:id',
-        schema(
-          'Delete a rule; 404 if unknown',
-          { 200: RuleConfig },
-          { params: RuleIdParams, querystring: EditQuery, headers: IfMatchHeaders },
-        ),
-        async (request, reply) => {
-          const { id } = request.params;
-          const published = await publish(
-            request,
-            (current) => {
-              const index = indexOf(current, id);
-              return { rules: current.rules.filter((_rule, i) => i !== index) };
-            },
-            baseOf(request),
-          );
-          void reply.header('etag', `"${published.version}"`);
-          return configReply(published);
-        },
-      );
-
+      const publish = createPublisher(engine, workspaceOf);
+      registerReadRoutes(admin, engine, workspaceOf);
+      registerSetRoutes(admin, publish);
+      registerRuleRoutes(admin, publish);
       registerRuleToolRoutes(admin, engine, workspaceOf);
     },
     { prefix: '/admin/v1' },
+  );
+}
+
+/**
+ * Publishes an edit of the current version. Edits of one workspace through this API
+ * run one at a time; one that loses a race with another publisher (the config file)
+ * is recomputed on the newer version, unless the caller named its base version.
+ */
+function createPublisher(engine: Engine, workspaceOf: WorkspaceOf): Publish {
+  const queues = new Map<string, Promise<unknown>>();
+  const attempt = async (
+    workspaceId: string,
+    edit: Edit,
+    options: Parameters<Publish>[2],
+  ): Promise<RuleConfigVersion> => {
+    for (let retry = 0; ; retry++) {
+      const current = engine.rules.current(workspaceId);
+      if (options.base !== undefined && options.base !== current.version) {
+        throw versionConflict(new RuleVersionConflictError(options.base, current.version));
+      }
+      const draft: RulesDraft = {
+        ...edit(current),
+        source: 'api',
+        baseVersion: current.version,
+        ...(options.note === undefined ? {} : { note: options.note }),
+      };
+      try {
+        return await engine.rules.publish(workspaceId, draft);
+      } catch (error) {
+        if (error instanceof RuleVersionConflictError) {
+          if (options.base === undefined && retry < 3) continue;
+          throw versionConflict(error);
+        }
+        throw asRuleError(error, options.fieldOf ?? wholeSet);
+      }
+    }
+  };
+  return (request, edit, options) => {
+    const workspaceId = workspaceOf(request).workspace.id;
+    const previous = queues.get(workspaceId) ?? Promise.resolve();
+    const next = previous.then(() => attempt(workspaceId, edit, options));
+    const settled = next.catch(() => undefined);
+    queues.set(workspaceId, settled);
+    void settled.then(() => {
+      if (queues.get(workspaceId) === settled) queues.delete(workspaceId);
+    });
+    return next;
+  };
+}
+
+/** The running version, one rule, and the history. */
+function registerReadRoutes(
+  admin: FastifyInstance,
+  engine: Engine,
+  workspaceOf: WorkspaceOf,
+): void {
+  admin.get(
+    '/rules',
+    schema('The published rules and settings (ETag: the version)', { 200: RuleConfig }),
+    async (request, reply) => {
+      const current = engine.rules.current(workspaceOf(request).workspace.id);
+      void reply.header('etag', `"${current.version}"`);
+      return configReply(current);
+    },
+  );
+
+  admin.get<{ Querystring: PageQuery }>(
+    '/rules/versions',
+    schema(
+      'Published versions, newest first (paged by version)',
+      { 200: VersionsPage },
+      { querystring: PageQuery },
+    ),
+    async (request) => {
+      const { limit, before } = request.query;
+      const versions = await engine.rules.versions(workspaceOf(request).workspace.id, {
+        limit: limit + 1,
+        ...(before === undefined ? {} : { before }),
+      });
+      const page = versions.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        versions: page.map((version) => ({
+          ...metadataOf(version),
+          ruleCount: version.rules.length,
+        })),
+        ...(versions.length > limit && last !== undefined ? { nextBefore: last.version } : {}),
+      };
+    },
+  );
+
+  admin.get<{ Params: VersionParams }>(
+    '/rules/versions/:version',
+    schema(
+      'One published version, rules included',
+      { 200: RuleConfig },
+      {
+        params: VersionParams,
+      },
+    ),
+    async (request) => {
+      const { version } = request.params;
+      const found = await engine.rules.version(workspaceOf(request).workspace.id, version);
+      if (found === undefined) {
+        throw new OnrampError('ONR_NOT_FOUND', `No rule config version ${version}.`);
+      }
+      return configReply(found);
+    },
+  );
+
+  admin.get<{ Params: RuleIdParams }>(
+    '/rules/:id',
+    schema('One published rule', { 200: OneRule }, { params: RuleIdParams }),
+    async (request, reply) => {
+      const current = engine.rules.current(workspaceOf(request).workspace.id);
+      const rule = current.rules.find((candidate) => candidate.id === request.params.id);
+      if (rule === undefined) throw ruleNotFound(request.params.id);
+      void reply.header('etag', `"${current.version}"`);
+      return { version: current.version, rule };
+    },
+  );
+}
+
+/** The whole set at once. */
+function registerSetRoutes(admin: FastifyInstance, publish: Publish): void {
+  admin.put<{ Body: ReplaceRulesBody; Headers: IfMatchHeaders }>(
+    '/rules',
+    schema(
+      'Replace every rule (and the settings): publishes a new version',
+      { 200: RuleConfig },
+      { body: ReplaceRulesBody, headers: IfMatchHeaders },
+    ),
+    async (request, reply) => {
+      const { rules, settings, note, baseVersion } = request.body;
+      const base = baseVersion ?? ifMatch(request.headers['if-match']);
+      const published = await publish(
+        request,
+        (current) => ({ rules, settings: settings ?? current.settings }),
+        { ...(base === undefined ? {} : { base }), ...(note === undefined ? {} : { note }) },
+      );
+      void reply.header('etag', `"${published.version}"`);
+      return configReply(published);
+    },
+  );
+}
+
+/** One rule at a time: create, replace, delete. */
+function registerRuleRoutes(admin: FastifyInstance, publish: Publish): void {
+  admin.post<{ Body: RuleDefinition; Querystring: EditQuery; Headers: IfMatchHeaders }>(
+    '/rules',
+    schema(
+      'Create a rule (appended: lowest precedence among equal priorities); 409 if the id exists',
+      { 201: OneRule },
+      { body: Rule, querystring: EditQuery, headers: IfMatchHeaders },
+    ),
+    async (request, reply) => {
+      const rule = request.body;
+      let index = 0;
+      const published = await publish(
+        request,
+        (current) => {
+          if (current.rules.some((existing) => existing.id === rule.id)) {
+            throw new OnrampError('ONR_RULE_EXISTS', `A rule with id "${rule.id}" exists.`, [
+              { field: 'id', message: 'is already used by another rule' },
+            ]);
+          }
+          index = current.rules.length;
+          return { rules: [...current.rules, rule] };
+        },
+        { ...baseOf(request), fieldOf: oneRule(() => index) },
+      );
+      void reply.code(201).header('etag', `"${published.version}"`);
+      return { version: published.version, rule };
+    },
+  );
+
+  admin.put<{
+    Params: RuleIdParams;
+    Body: RuleDefinition;
+    Querystring: EditQuery;
+    Headers: IfMatchHeaders;
+  }>(
+    '/rules/:id',
+    schema(
+      'Replace a rule (same position); 404 if unknown',
+      { 200: OneRule },
+      { params: RuleIdParams, body: Rule, querystring: EditQuery, headers: IfMatchHeaders },
+    ),
+    async (request, reply) => {
+      const rule = request.body;
+      const { id } = request.params;
+      if (rule.id !== id) {
+        throw new OnrampError('ONR_VALIDATION', `id must be "${id}", the id in the path.`, [
+          { field: 'id', message: `must be "${id}", the id in the path` },
+        ]);
+      }
+      let index = 0;
+      const published = await publish(
+        request,
+        (current) => {
+          index = indexOf(current, id);
+          return { rules: current.rules.map((old, i) => (i === index ? rule : old)) };
+        },
+        { ...baseOf(request), fieldOf: oneRule(() => index) },
+      );
+      void reply.header('etag', `"${published.version}"`);
+      return { version: published.version, rule };
+    },
+  );
+
+  admin.delete<{ Params: RuleIdParams; Querystring: EditQuery; Headers: IfMatchHeaders }>(
+    '/rules/:id',
+    schema(
+      'Delete a rule; 404 if unknown',
+      { 200: RuleConfig },
+      { params: RuleIdParams, querystring: EditQuery, headers: IfMatchHeaders },
+    ),
+    async (request, reply) => {
+      const { id } = request.params;
+      const published = await publish(
+        request,
+        (current) => {
+          const index = indexOf(current, id);
+          return { rules: current.rules.filter((_rule, i) => i !== index) };
+        },
+        baseOf(request),
+      );
+      void reply.header('etag', `"${published.version}"`);
+      return configReply(published);
+    },
   );
 }
 

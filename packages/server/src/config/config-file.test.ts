@@ -249,6 +249,20 @@ describe('rules', () => {
     assert.match(localTime.message, /HH:MM/);
   });
 
+  test('rule settings are checked by the compiler too, under ruleSettings', () => {
+    const issue = only(
+      [
+        ruleYaml(['trigger: { type: condition }', 'condition: { traits.plan: pro }', ...decide]),
+        'ruleSettings:',
+        '  defaultTimezone: Mars/Olympus',
+      ].join('\n'),
+    );
+    assert.equal(issue.field, 'ruleSettings.defaultTimezone');
+    assert.equal(issue.line, 14);
+    assert.equal(issue.column, 3);
+    assert.match(issue.message, /unknown timezone "Mars\/Olympus"/);
+  });
+
   test('duplicate rule ids and __proto__ in a condition are refused', () => {
     const duplicate = issuesOf(
       ruleYaml(['trigger: { type: condition }', ...decide]).replace('id: second', 'id: welcome'),

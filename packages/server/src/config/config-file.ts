@@ -131,8 +131,14 @@ function checkRules(config: ConfigFile, at: IssueAt): void {
     });
   } catch (error) {
     if (!(error instanceof RuleConfigError)) throw error;
-    throw new ConfigError(error.issues.map((issue) => at(['rules', ...issue.path], issue.message)));
+    throw new ConfigError(error.issues.map((issue) => at(fileRulePath(issue.path), issue.message)));
   }
+}
+
+/** A compiler issue's path in the file: settings issues ('(settings)', …) are under ruleSettings. */
+function fileRulePath([first, ...rest]: (string | number)[]): (string | number)[] {
+  if (first === undefined) return ['rules'];
+  return first === '(settings)' ? ['ruleSettings', ...rest] : ['rules', first, ...rest];
 }
 
 /** Splits a config into the workspace identity and its engine settings. */
