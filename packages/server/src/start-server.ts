@@ -84,9 +84,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const app = await buildApp({ engine, logger, bodyLimit: 8 * 1024 * 1024 });
   // Listen first: /healthz answers and /readyz says 503 while the processor replays the log.
   const address = await app.listen({ port: env.port, host: env.host });
-  let watcher: ConfigWatcher | undefined;
   try {
     await engine.start();
+  } catch (error) {
+    await app.close();
+    storage.close();
+    throw error;
+  }
+  let watcher: ConfigWatcher | undefined;
+  try {
     watcher = await startConfigSync({
       ...(env.configPath === undefined ? {} : { path: env.configPath }),
       config,
@@ -96,6 +102,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     });
   } catch (error) {
     await app.close();
+    await engine.stop();
     storage.close();
     throw error;
   }

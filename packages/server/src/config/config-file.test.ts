@@ -117,6 +117,7 @@ describe('rules', () => {
   const only = (text: string) => {
     const issues = issuesOf(text);
     assert.equal(issues.length, 1, JSON.stringify(issues));
+    assert.equal(issues[0]?.file, 'onramp.yaml');
     return issues[0] as ConfigIssue;
   };
   const decide = ['actions:', '  - type: decide', '    placement: banner', '    content: tips'];
