@@ -237,7 +237,7 @@ export class Processor {
     if (plan === undefined) throw new Error(`unknown workspace ${entry.workspaceId}`);
     const cache = this.cacheOf(entry.workspaceId);
     const rules = this.options.rulesOf?.(entry.workspaceId);
-    const profile = resolveProfile(entry.event, this.graphOf(cache, plan, now));
+    const profile = resolveProfile(entry.event, this.graphOf(entry.workspaceId, cache, plan, now));
     applyEvent(profile, entry.event, plan, now);
     cache.markDirty(profile.id);
     if (rules !== undefined) {
@@ -276,6 +276,23 @@ export class Processor {
       if (changes.length > 0) this.options.onChanges?.(changes);
       return fired;
     });
+  }
+
+  /** Timers the survivor of a merge took over from the merged profile: the scheduler must know them. */
+  private announceInheritedTimers(
+    workspaceId: string,
+    target: ProfileState,
+    source: ProfileState,
+  ): void {
+    const inherited = source.rules?.timers;
+    if (inherited === undefined || this.options.onTimersArmed === undefined) return;
+    const timers: DueTimer[] = [];
+    for (const [ruleId, dueAt] of Object.entries(inherited)) {
+      if (target.rules?.timers?.[ruleId] === dueAt) {
+        timers.push({ workspaceId, profileId: target.id, ruleId, dueAt });
+      }
+    }
+    if (timers.length > 0) this.options.onTimersArmed(timers);
   }
 
   private takeOutcome(workspaceId: string, profileId: string, outcome: RuleOutcome): void {
@@ -357,7 +374,12 @@ export class Processor {
     }
   }
 
-  private graphOf(cache: ProfileCache, plan: ProfilePlan, now: number): IdentityGraph {
+  private graphOf(
+    workspaceId: string,
+    cache: ProfileCache,
+    plan: ProfilePlan,
+    now: number,
+  ): IdentityGraph {
     return {
       lookup: (identity) => cache.lookup(identity),
       create: () => {
@@ -383,6 +405,7 @@ export class Processor {
       },
       merge: (target, source) => {
         mergeProfiles(target, source, plan, now);
+        this.announceInheritedTimers(workspaceId, target, source);
         for (const anonymousId of source.anonymousIds) {
           cache.link(anonymousIdentity(anonymousId), target.id, anonymousId);
         }

@@ -25,6 +25,7 @@ import {
   type SequencePlan,
 } from './derived-metrics.js';
 import { compileEngagement, type EngagementPlan } from './engagement.js';
+import { mergeRuleState } from './merge-rule-state.js';
 import {
   EVENT_BUCKETS,
   EVENT_FIRST,
@@ -197,6 +198,7 @@ export function mergeProfiles(
   mergeEvents(target, source, plan, now);
   mergeDerived(target, source, plan.derived, plan.windows, now);
   mergeSequences(target, source, plan.sequences);
+  mergeRuleState(target, source);
   target.untrackedEvents += source.untrackedEvents;
   target.eventCount += source.eventCount;
   mergeSessions(target.sessions, source.sessions, plan.sessionTimeoutMs);
