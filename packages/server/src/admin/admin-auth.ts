@@ -5,8 +5,8 @@ import { OnrampError } from '../http/errors.js';
 /**
  * The admin key check for a plugin's routes (`Authorization: Bearer <key>`, or
  * Basic with the key as username), before validation so that a caller without a
- * key learns nothing. Returns the request's workspace reader. Same rules as
- * admin-routes.ts (which could share it).
+ * key learns nothing. Returns the request's workspace reader. Every admin
+ * plugin uses it, so one rule decides who may read a workspace.
  */
 export function authenticateAdmin(
   admin: FastifyInstance,

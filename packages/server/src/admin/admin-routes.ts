@@ -1,8 +1,9 @@
-import type { FastifyInstance, FastifyRequest, FastifySchemaValidationError } from 'fastify';
+import type { FastifyInstance, FastifySchemaValidationError } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FieldError } from '@onramp/core';
-import type { Engine, ProfileLookup, WorkspaceRuntime } from '../engine/engine.js';
+import type { Engine, ProfileLookup } from '../engine/engine.js';
 import { OnrampError } from '../http/errors.js';
+import { authenticateAdmin } from './admin-auth.js';
 
 const ProfileKind = Type.Unsafe<'user' | 'anonymous' | 'profile'>({
   type: 'string',
@@ -80,28 +81,9 @@ const common = { tags: ['admin'], security: [{ adminKey: [] }] };
 export async function registerAdminRoutes(app: FastifyInstance, engine: Engine): Promise<void> {
   await app.register(
     async (admin) => {
-      const workspaces = new WeakMap<FastifyRequest, WorkspaceRuntime>();
-      const workspaceOf = (request: FastifyRequest): WorkspaceRuntime => {
-        const runtime = workspaces.get(request);
-        if (runtime === undefined) throw new OnrampError('ONR_UNAUTHORIZED', 'Missing admin key.');
-        return runtime;
-      };
       admin.setSchemaErrorFormatter(toValidationError);
       // Before validation: a caller without a key learns nothing, not even the schema.
-      admin.addHook('onRequest', async (request, reply) => {
-        const runtime = authenticate(engine, request.headers.authorization);
-        if (runtime === undefined) {
-          void reply.header('www-authenticate', 'Bearer realm="onramp-admin"');
-          const missing = request.headers.authorization === undefined;
-          throw new OnrampError(
-            'ONR_UNAUTHORIZED',
-            missing
-              ? 'Missing admin key: send Authorization: Bearer <admin key>.'
-              : 'Unknown admin key.',
-          );
-        }
-        workspaces.set(request, runtime);
-      });
+      const workspaceOf = authenticateAdmin(admin, engine);
 
       admin.get(
         '/workspace',
@@ -197,22 +179,6 @@ export async function registerAdminRoutes(app: FastifyInstance, engine: Engine):
     },
     { prefix: '/admin/v1' },
   );
-}
-
-/** The workspace of `Authorization: Bearer <admin key>` or `Basic base64(<admin key>:)`. */
-function authenticate(
-  engine: Engine,
-  authorization: string | undefined,
-): WorkspaceRuntime | undefined {
-  if (authorization === undefined) return undefined;
-  const bearer = /^bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
-  if (bearer !== undefined) return engine.workspaceByAdminKey(bearer);
-  const basic = /^basic\s+(\S+)\s*$/i.exec(authorization)?.[1];
-  if (basic === undefined) return undefined;
-  const username = Buffer.from(basic, 'base64').toString('utf8').split(':')[0];
-  return username === undefined || username === ''
-    ? undefined
-    : engine.workspaceByAdminKey(username);
 }
 
 function lookupOf({ kind, id }: ProfileParams): ProfileLookup {

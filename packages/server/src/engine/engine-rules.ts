@@ -228,18 +228,22 @@ export function createEngineRules(deps: EngineRulesDeps): EngineRules {
 
     async simulate(workspaceId, request) {
       const current = runtime(workspaceId);
-      if (!(request.from < request.to)) {
-        throw new RuleRequestError([{ field: 'to', message: 'must be after from' }]);
+      // The future has no events: timers would fire on idle profiles up to `to` for nothing.
+      const to = Math.min(request.to, deps.clock.now() + 1);
+      if (!(request.from < to)) {
+        throw new RuleRequestError([
+          { field: 'to', message: 'must be after from, and from must not be in the future' },
+        ]);
       }
       const draft = draftSet(workspaceId, request.rules, request.settings);
       const maxEvents = request.maxEvents ?? 1_000_000;
       const { events, truncated } = await readWorkspaceEvents(
         deps.eventLog,
         workspaceId,
-        request.to,
+        to,
         maxEvents,
       );
-      const options = { from: request.from, to: request.to, sample: request.sample ?? 5 };
+      const options = { from: request.from, to, sample: request.sample ?? 5 };
       const drafted = simulateRules(events, draft, options);
       const live = simulateRules(events, current.rules, options);
       const present = (rules: typeof drafted.rules): SimulatedRule[] =>
@@ -250,9 +254,8 @@ export function createEngineRules(deps: EngineRulesDeps): EngineRules {
           sample,
         }));
       const ids = new Set([...drafted.rules, ...live.rules].map((rule) => rule.ruleId));
-      for (const rule of request.rules as { id?: unknown }[]) {
-        if (typeof rule.id === 'string') ids.add(rule.id);
-      }
+      // Every rule of either version, so a rule that would fire in neither shows as 0 → 0.
+      for (const rule of [...draft.definitions, ...current.rules.definitions]) ids.add(rule.id);
       const firingsOf = (rules: typeof drafted.rules, id: string) =>
         rules.find((rule) => rule.ruleId === id)?.firings ?? 0;
       return {
