@@ -4,7 +4,6 @@ import {
   Processor,
   anonymousIdentity,
   compileConsentPolicy,
-  compileProfilePlan,
   compileTrackingPlan,
   parseDuration,
   partitionIdentity,
