@@ -84,15 +84,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const app = await buildApp({ engine, logger, bodyLimit: 8 * 1024 * 1024 });
   // Listen first: /healthz answers and /readyz says 503 while the processor replays the log.
   const address = await app.listen({ port: env.port, host: env.host });
-  try {
-    await engine.start();
-  } catch (error) {
-    await app.close();
-    storage.close();
-    throw error;
-  }
   let watcher: ConfigWatcher | undefined;
   try {
+    // The file's rules first, so the replay at start already runs under them.
     watcher = await startConfigSync({
       ...(env.configPath === undefined ? {} : { path: env.configPath }),
       config,
@@ -100,9 +94,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       workspaceId: workspace.id,
       logger,
     });
+    await engine.start();
   } catch (error) {
+    watcher?.close();
     await app.close();
-    await engine.stop();
     storage.close();
     throw error;
   }
