@@ -202,10 +202,17 @@ export function createEngineRules(deps: EngineRulesDeps): EngineRules {
           ? current.rules
           : draftSet(workspaceId, request.rules, request.settings);
       const now = request.now ?? deps.clock.now();
+      // The event is the profile's own: it needs no identity of its own.
+      const identity =
+        'userId' in request.profile
+          ? { userId: request.profile.userId }
+          : 'anonymousId' in request.profile
+            ? { anonymousId: request.profile.anonymousId }
+            : { anonymousId: 'dry-run' };
       const event =
         request.event === undefined
           ? undefined
-          : parseEvent(request.event, 'event', now, current.settings);
+          : parseEvent(withIdentity(request.event, identity), 'event', now, current.settings);
       let profile: ProfileState | undefined;
       if ('document' in request.profile) {
         profile = profileFromDocument(
@@ -383,12 +390,13 @@ function parseProfileDocument(
   return document;
 }
 
-function withIdentity(event: unknown): unknown {
+function withIdentity(
+  event: unknown,
+  identity: { userId: string } | { anonymousId: string } = { anonymousId: 'dry-run' },
+): unknown {
   if (typeof event !== 'object' || event === null || Array.isArray(event)) return event;
   const { userId, anonymousId } = event as { userId?: unknown; anonymousId?: unknown };
-  return userId === undefined && anonymousId === undefined
-    ? { ...event, anonymousId: 'dry-run' }
-    : event;
+  return userId === undefined && anonymousId === undefined ? { ...event, ...identity } : event;
 }
 
 function pointerPath(pointer: string): string[] {
