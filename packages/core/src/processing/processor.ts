@@ -1,6 +1,5 @@
 import { anonymousIdentity, userIdentity, type IdentityKey } from '../events/event.js';
 import { identitiesOf, resolveProfile, type IdentityGraph } from '../identity/resolve-profile.js';
-import { isJsonObject, type JsonObject } from '../json/json.js';
 import type { EventLog, LogEntry } from '../log/event-log.js';
 import {
   addAnonymousId,
@@ -10,16 +9,14 @@ import {
   type ProfilePlan,
 } from '../profiles/apply-event.js';
 import type { ProfileState } from '../profiles/profile.js';
-import type {
-  IdentityLink,
-  ProfileStore,
-  ProfileWrite,
-  QueuedMessage,
-} from '../profiles/profile-store.js';
-import type { CompiledRuleSet, RuleEffect, RuleFiring, RuleOutcome } from '../rules/rule.js';
-import { runRuleTimer, runRulesForEvent } from '../rules/run-rules.js';
+import type { IdentityLink, ProfileStore, ProfileWrite } from '../profiles/profile-store.js';
+import type { CompiledRuleSet } from '../rules/rule.js';
+import { chainDepth, runRuleTimer, runRulesForEvent } from '../rules/run-rules.js';
 import type { Clock } from '../time/clock.js';
 import { ProfileCache } from './profile-cache.js';
+import { RuleOutput, type DueTimer, type RuleOutputHooks } from './rule-output.js';
+
+export type { DueTimer };
 
 export interface ProfileChange {
   workspaceId: string;
@@ -28,7 +25,7 @@ export interface ProfileChange {
   causedAt: number;
 }
 
-export interface ProcessorOptions {
+export interface ProcessorOptions extends RuleOutputHooks {
   log: EventLog;
   store: ProfileStore;
   clock: Clock;
@@ -46,26 +43,12 @@ export interface ProcessorOptions {
    * its profilePlan is the one planOf must return.
    */
   rulesOf?: (workspaceId: string) => CompiledRuleSet | undefined;
-  /** Events emitted by rules, to append to the log (deterministic messageIds make replays no-ops). */
-  onEmit?: (workspaceId: string, events: Extract<RuleEffect, { type: 'emit' }>['event'][]) => void;
-  /** Firings as they happen (metrics); they are committed with the next flush. */
-  onFirings?: (workspaceId: string, firings: readonly RuleFiring[]) => void;
-  /** Timers armed by rules, for the host's scheduler. */
-  onTimersArmed?: (timers: DueTimer[]) => void;
   /**
    * Awaited between read batches, so a long replay lets the host serve requests
    * (the server passes a setImmediate turn); the domain itself keeps no timers.
    */
   yieldBetweenBatches?: () => Promise<void>;
   onError?: (error: unknown, entry: LogEntry) => void;
-}
-
-/** A time trigger to run: the rule's timer on one profile, due at `dueAt`. */
-export interface DueTimer {
-  workspaceId: string;
-  profileId: string;
-  ruleId: string;
-  dueAt: number;
 }
 
 export interface ProcessorStats {
@@ -89,14 +72,13 @@ export class Processor {
   /** Offsets applied in memory. */
   private readonly applied = new Map<number, number>();
   private applyCount = 0;
-  /** Firings and queued messages since the last flush, committed with the profiles. */
-  private firings: { workspaceId: string; firing: RuleFiring }[] = [];
-  private messages: { workspaceId: string; message: QueuedMessage }[] = [];
-  private firingCount = 0;
+  private readonly ruleOutput: RuleOutput;
   private errorCount = 0;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly options: ProcessorOptions) {}
+  constructor(private readonly options: ProcessorOptions) {
+    this.ruleOutput = new RuleOutput(options);
+  }
 
   /** Loads the checkpoints; the next catchUp replays everything after them. */
   async start(): Promise<void> {
@@ -122,7 +104,7 @@ export class Processor {
     return {
       applied: this.applyCount,
       errors: this.errorCount,
-      firings: this.firingCount,
+      firings: this.ruleOutput.firingCount,
       dirty,
       checkpoints: new Map(this.applied),
     };
@@ -243,9 +225,9 @@ export class Processor {
     if (rules !== undefined) {
       const outcome = runRulesForEvent(rules, profile, entry.event, {
         now,
-        depth: chainDepth(entry.event.context),
+        depth: chainDepth(entry.event),
       });
-      this.takeOutcome(entry.workspaceId, profile.id, outcome);
+      this.ruleOutput.take(entry.workspaceId, profile.id, outcome);
     }
     return { workspaceId: entry.workspaceId, profile, causedAt: entry.event.receivedAt };
   }
@@ -270,48 +252,12 @@ export class Processor {
         if (!outcome.changed) continue;
         fired += outcome.firings.length;
         cache.markDirty(profile.id);
-        this.takeOutcome(timer.workspaceId, profile.id, outcome);
+        this.ruleOutput.take(timer.workspaceId, profile.id, outcome);
         changes.push({ workspaceId: timer.workspaceId, profile, causedAt: timer.dueAt });
       }
       if (changes.length > 0) this.options.onChanges?.(changes);
       return fired;
     });
-  }
-
-  /** Timers the survivor of a merge took over from the merged profile: the scheduler must know them. */
-  private announceInheritedTimers(
-    workspaceId: string,
-    target: ProfileState,
-    source: ProfileState,
-  ): void {
-    const inherited = source.rules?.timers;
-    if (inherited === undefined || this.options.onTimersArmed === undefined) return;
-    const timers: DueTimer[] = [];
-    for (const [ruleId, dueAt] of Object.entries(inherited)) {
-      if (target.rules?.timers?.[ruleId] === dueAt) {
-        timers.push({ workspaceId, profileId: target.id, ruleId, dueAt });
-      }
-    }
-    if (timers.length > 0) this.options.onTimersArmed(timers);
-  }
-
-  private takeOutcome(workspaceId: string, profileId: string, outcome: RuleOutcome): void {
-    if (outcome.firings.length > 0) {
-      for (const firing of outcome.firings) this.firings.push({ workspaceId, firing });
-      this.firingCount += outcome.firings.length;
-      this.options.onFirings?.(workspaceId, outcome.firings);
-    }
-    let emitted: Extract<RuleEffect, { type: 'emit' }>['event'][] | undefined;
-    for (const effect of outcome.effects) {
-      if (effect.type === 'message') this.messages.push({ workspaceId, message: effect });
-      else (emitted ??= []).push(effect.event);
-    }
-    if (emitted !== undefined) this.options.onEmit?.(workspaceId, emitted);
-    if (outcome.armed.length > 0) {
-      this.options.onTimersArmed?.(
-        outcome.armed.map(({ ruleId, dueAt }) => ({ workspaceId, profileId, ruleId, dueAt })),
-      );
-    }
   }
 
   /** Loads, in one round trip per workspace, every profile the entries can touch. */
@@ -405,7 +351,7 @@ export class Processor {
       },
       merge: (target, source) => {
         mergeProfiles(target, source, plan, now);
-        this.announceInheritedTimers(workspaceId, target, source);
+        this.ruleOutput.announceInheritedTimers(workspaceId, target, source);
         for (const anonymousId of source.anonymousIds) {
           cache.link(anonymousIdentity(anonymousId), target.id, anonymousId);
         }
@@ -435,17 +381,14 @@ export class Processor {
         deletedProfiles.push({ workspaceId, profileId, mergedInto });
     }
     // The store captures the states synchronously, so clearing right after is safe.
-    const firings = this.firings;
-    const messages = this.messages;
-    this.firings = [];
-    this.messages = [];
+    const ruleOutput = this.ruleOutput.drain();
     const committed = this.options.store.commit({
       profiles,
       identities,
       deletedProfiles,
       checkpoints: new Map(this.applied),
-      firings,
-      messages,
+      firings: ruleOutput.firings,
+      messages: ruleOutput.messages,
     });
     const pending = [...this.caches.values()].map((cache) => ({
       cache,
@@ -458,8 +401,7 @@ export class Processor {
       await committed;
     } catch (error) {
       // Nothing was written: mark it all pending again so the next flush retries it.
-      this.firings = firings.concat(this.firings);
-      this.messages = messages.concat(this.messages);
+      this.ruleOutput.restore(ruleOutput);
       for (const { cache, dirty, links, deleted } of pending) {
         for (const id of dirty) cache.dirty.add(id);
         for (const [identity, id] of links)
@@ -483,12 +425,4 @@ export class Processor {
     this.queue = next.catch(() => undefined);
     return next;
   }
-}
-
-/** Emit hops behind an event: `context.onramp.depth` set by the rule that emitted it, else 0. */
-function chainDepth(context: JsonObject | undefined): number {
-  const onramp = context?.['onramp'];
-  if (!isJsonObject(onramp)) return 0;
-  const depth = onramp['depth'];
-  return typeof depth === 'number' && Number.isInteger(depth) && depth > 0 ? depth : 0;
 }

@@ -213,6 +213,14 @@ export function emittingRule(event: OnrampEvent): string | undefined {
   return typeof rule === 'string' ? rule : undefined;
 }
 
+/** Emit hops behind an event: `context.onramp.depth` set by the rule that emitted it, else 0. */
+export function chainDepth(event: OnrampEvent): number {
+  const onramp = event.context?.['onramp'];
+  if (!isJsonObject(onramp)) return 0;
+  const depth = onramp['depth'];
+  return typeof depth === 'number' && Number.isInteger(depth) && depth > 0 ? depth : 0;
+}
+
 export function emptyOutcome(): RuleOutcome {
   return { firings: [], effects: [], changed: false, armed: [] };
 }

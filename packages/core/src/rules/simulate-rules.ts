@@ -19,7 +19,7 @@ import {
 } from '../profiles/apply-event.js';
 import type { ProfileState } from '../profiles/profile.js';
 import type { CompiledRuleSet, RuleOutcome } from './rule.js';
-import { runRuleTimer, runRulesForEvent } from './run-rules.js';
+import { chainDepth, runRuleTimer, runRulesForEvent } from './run-rules.js';
 import { TimerHeap } from './timer-heap.js';
 
 export interface SimulationOptions {
@@ -130,7 +130,11 @@ export function simulateRules(
     const profile = resolveProfile(event, graph(now));
     applyEvent(profile, event, plan, now);
     if (now >= options.from) active.add(profile.id);
-    record(profile, runRulesForEvent(set, profile, event, { now, depth: depthOf(event) }), queue);
+    record(
+      profile,
+      runRulesForEvent(set, profile, event, { now, depth: chainDepth(event) }),
+      queue,
+    );
   };
 
   const drain = (queue: OnrampEvent[]) => {
@@ -160,11 +164,4 @@ export function simulateRules(
       }))
       .sort((a, b) => b.firings - a.firings || a.ruleId.localeCompare(b.ruleId)),
   };
-}
-
-function depthOf(event: OnrampEvent): number {
-  const onramp = event.context?.['onramp'];
-  if (typeof onramp !== 'object' || onramp === null || Array.isArray(onramp)) return 0;
-  const depth = (onramp as Record<string, unknown>)['depth'];
-  return typeof depth === 'number' && Number.isInteger(depth) && depth > 0 ? depth : 0;
 }

@@ -1,0 +1,91 @@
+import type { OnrampEvent } from '../events/event.js';
+import type { ProfileState } from '../profiles/profile.js';
+import type { QueuedMessage } from '../profiles/profile-store.js';
+import type { RuleFiring, RuleOutcome } from '../rules/rule.js';
+
+/** A time trigger to run: the rule's timer on one profile, due at `dueAt`. */
+export interface DueTimer {
+  workspaceId: string;
+  profileId: string;
+  ruleId: string;
+  dueAt: number;
+}
+
+/** Where the processor hands what rules produce beyond the profile. */
+export interface RuleOutputHooks {
+  /** Events emitted by rules, to append to the log (deterministic messageIds make replays no-ops). */
+  onEmit?: (workspaceId: string, events: OnrampEvent[]) => void;
+  /** Firings as they happen (metrics); they are committed with the next flush. */
+  onFirings?: (workspaceId: string, firings: readonly RuleFiring[]) => void;
+  /** Timers armed by rules, for the host's scheduler. */
+  onTimersArmed?: (timers: DueTimer[]) => void;
+}
+
+export interface PendingRuleOutput {
+  firings: { workspaceId: string; firing: RuleFiring }[];
+  messages: { workspaceId: string; message: QueuedMessage }[];
+}
+
+/**
+ * What rules produced since the last flush: firings and queued messages wait to be
+ * committed with the profiles they changed; emitted events and armed timers go to
+ * the host at once.
+ */
+export class RuleOutput {
+  private pending: PendingRuleOutput = { firings: [], messages: [] };
+  private fired = 0;
+
+  constructor(private readonly hooks: RuleOutputHooks) {}
+
+  /** Rule firings since start. */
+  get firingCount(): number {
+    return this.fired;
+  }
+
+  take(workspaceId: string, profileId: string, outcome: RuleOutcome): void {
+    if (outcome.firings.length > 0) {
+      for (const firing of outcome.firings) this.pending.firings.push({ workspaceId, firing });
+      this.fired += outcome.firings.length;
+      this.hooks.onFirings?.(workspaceId, outcome.firings);
+    }
+    let emitted: OnrampEvent[] | undefined;
+    for (const effect of outcome.effects) {
+      if (effect.type === 'message') this.pending.messages.push({ workspaceId, message: effect });
+      else (emitted ??= []).push(effect.event);
+    }
+    if (emitted !== undefined) this.hooks.onEmit?.(workspaceId, emitted);
+    if (outcome.armed.length > 0) {
+      this.hooks.onTimersArmed?.(
+        outcome.armed.map(({ ruleId, dueAt }) => ({ workspaceId, profileId, ruleId, dueAt })),
+      );
+    }
+  }
+
+  /** Timers the survivor of a merge took over from the merged profile: the scheduler must know them. */
+  announceInheritedTimers(workspaceId: string, target: ProfileState, source: ProfileState): void {
+    const inherited = source.rules?.timers;
+    if (inherited === undefined || this.hooks.onTimersArmed === undefined) return;
+    const timers: DueTimer[] = [];
+    for (const [ruleId, dueAt] of Object.entries(inherited)) {
+      if (target.rules?.timers?.[ruleId] === dueAt) {
+        timers.push({ workspaceId, profileId: target.id, ruleId, dueAt });
+      }
+    }
+    if (timers.length > 0) this.hooks.onTimersArmed(timers);
+  }
+
+  /** Takes what waits for a commit. */
+  drain(): PendingRuleOutput {
+    const drained = this.pending;
+    this.pending = { firings: [], messages: [] };
+    return drained;
+  }
+
+  /** Puts back what a failed commit did not write, before anything taken since. */
+  restore(drained: PendingRuleOutput): void {
+    this.pending = {
+      firings: drained.firings.concat(this.pending.firings),
+      messages: drained.messages.concat(this.pending.messages),
+    };
+  }
+}
