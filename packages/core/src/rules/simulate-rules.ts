@@ -4,12 +4,7 @@
  * fired at their due time on a virtual clock, emitted events fed back in. Nothing
  * leaves this function but counts.
  */
-import {
-  anonymousIdentity,
-  userIdentity,
-  type IdentityKey,
-  type OnrampEvent,
-} from '../events/event.js';
+import type { IdentityKey, OnrampEvent } from '../events/event.js';
 import { resolveProfile, type IdentityGraph } from '../identity/resolve-profile.js';
 import {
   addAnonymousId,
@@ -52,116 +47,157 @@ interface PendingTimer {
 }
 
 /**
- * `events` must be one workspace's, in the order they were received; those before
- * `from` build the profiles' history, those at or after `to` are ignored.
+ * One simulation, fed event by event (so a host can yield between chunks): events
+ * must be one workspace's, in the order they were received; those before `from`
+ * build the profiles' history, those at or after `to` are ignored.
  */
+export class RuleSimulation {
+  private readonly profiles = new Map<string, ProfileState>();
+  private readonly links = new Map<IdentityKey, string>();
+  /** The identities linked to each profile, so a merge re-points only its own. */
+  private readonly identities = new Map<string, IdentityKey[]>();
+  private readonly counts = new Map<
+    string,
+    { firings: number; profiles: Set<string>; sample: string[] }
+  >();
+  private readonly active = new Set<string>();
+  private readonly timers = new TimerHeap<PendingTimer>();
+  private nextId = 0;
+  private replayed = 0;
+  private done = false;
+
+  constructor(
+    private readonly set: CompiledRuleSet,
+    private readonly options: SimulationOptions,
+  ) {}
+
+  /** Replays one logged event (and the timers due before it); false once past `to`. */
+  replay(event: OnrampEvent): boolean {
+    if (this.done || event.receivedAt >= this.options.to) {
+      this.done = true;
+      return false;
+    }
+    this.fireTimersUntil(event.receivedAt);
+    if (event.receivedAt >= this.options.from) this.replayed++;
+    this.applyWithChain(event);
+    return true;
+  }
+
+  /** Fires the timers due before `to` and reports. */
+  finish(): SimulationResult {
+    this.fireTimersUntil(this.options.to - 1);
+    return {
+      events: this.replayed,
+      profiles: [...this.active].filter((id) => this.profiles.has(id)).length,
+      rules: [...this.counts]
+        .map(([ruleId, count]) => ({
+          ruleId,
+          firings: count.firings,
+          profiles: count.profiles.size,
+          sample: count.sample,
+        }))
+        .sort((a, b) => b.firings - a.firings || a.ruleId.localeCompare(b.ruleId)),
+    };
+  }
+
+  private applyWithChain(event: OnrampEvent): void {
+    const queue: OnrampEvent[] = [event];
+    // Emitted events, in order; bounded by the rule set's chain depth.
+    for (let index = 0; index < queue.length; index++)
+      this.apply(queue[index] as OnrampEvent, queue);
+  }
+
+  private apply(event: OnrampEvent, queue: OnrampEvent[]): void {
+    const now = event.receivedAt;
+    const profile = resolveProfile(event, this.graph(now));
+    applyEvent(profile, event, this.set.profilePlan, now);
+    if (now >= this.options.from) this.active.add(profile.id);
+    const outcome = runRulesForEvent(this.set, profile, event, { now, depth: chainDepth(event) });
+    this.record(profile, outcome, queue);
+  }
+
+  private fireTimersUntil(time: number): void {
+    for (let timer = this.timers.peek(); timer !== undefined && timer.dueAt <= time;) {
+      this.timers.pop();
+      const profile = this.profiles.get(timer.profileId);
+      if (profile !== undefined) {
+        const queue: OnrampEvent[] = [];
+        const outcome = runRuleTimer(this.set, profile, timer.ruleId, timer.dueAt, timer.dueAt);
+        this.record(profile, outcome, queue);
+        for (let index = 0; index < queue.length; index++) {
+          this.apply(queue[index] as OnrampEvent, queue);
+        }
+      }
+      timer = this.timers.peek();
+    }
+  }
+
+  private record(profile: ProfileState, outcome: RuleOutcome, queue: OnrampEvent[]): void {
+    const { from, to, sample } = this.options;
+    for (const firing of outcome.firings) {
+      if (firing.at < from || firing.at >= to) continue;
+      let count = this.counts.get(firing.ruleId);
+      if (count === undefined) {
+        this.counts.set(firing.ruleId, (count = { firings: 0, profiles: new Set(), sample: [] }));
+      }
+      count.firings++;
+      if (!count.profiles.has(profile.id)) {
+        count.profiles.add(profile.id);
+        if (count.sample.length < sample) count.sample.push(profile.userId ?? profile.id);
+      }
+    }
+    for (const armed of outcome.armed) this.timers.push({ profileId: profile.id, ...armed });
+    for (const effect of outcome.effects) if (effect.type === 'emit') queue.push(effect.event);
+  }
+
+  private graph(now: number): IdentityGraph {
+    const plan = this.set.profilePlan;
+    return {
+      lookup: (identity) => {
+        const id = this.links.get(identity);
+        return id === undefined ? undefined : this.profiles.get(id);
+      },
+      create: () => {
+        const profile = createProfile(`sim-${++this.nextId}`, now);
+        this.profiles.set(profile.id, profile);
+        return profile;
+      },
+      link: (identity, profile, id) => {
+        const previous = this.profiles.get(this.links.get(identity) ?? '');
+        if (previous !== undefined && previous !== profile && identity.startsWith('a:')) {
+          // A device moving to another user, as the processor does it.
+          previous.anonymousIds = previous.anonymousIds.filter((known) => known !== id);
+        }
+        if (identity.startsWith('u:')) profile.userId ??= id;
+        else addAnonymousId(profile, id, plan.maxAnonymousIds);
+        this.linkIdentity(identity, profile.id);
+      },
+      merge: (target, source) => {
+        mergeProfiles(target, source, plan, now);
+        for (const identity of this.identities.get(source.id) ?? []) {
+          if (this.links.get(identity) === source.id) this.linkIdentity(identity, target.id);
+        }
+        this.identities.delete(source.id);
+        this.profiles.delete(source.id);
+      },
+    };
+  }
+
+  private linkIdentity(identity: IdentityKey, profileId: string): void {
+    this.links.set(identity, profileId);
+    const list = this.identities.get(profileId);
+    if (list === undefined) this.identities.set(profileId, [identity]);
+    else list.push(identity);
+  }
+}
+
+/** Replays `events` (one workspace's, in receive order) against `set` in one go. */
 export function simulateRules(
   events: Iterable<OnrampEvent>,
   set: CompiledRuleSet,
   options: SimulationOptions,
 ): SimulationResult {
-  const profiles = new Map<string, ProfileState>();
-  const links = new Map<IdentityKey, string>();
-  const counts = new Map<string, { firings: number; profiles: Set<string>; sample: string[] }>();
-  const active = new Set<string>();
-  const timers = new TimerHeap<PendingTimer>();
-  let nextId = 0;
-  let replayed = 0;
-  const plan = set.profilePlan;
-
-  const graph = (now: number): IdentityGraph => ({
-    lookup: (identity) => {
-      const id = links.get(identity);
-      return id === undefined ? undefined : profiles.get(id);
-    },
-    create: () => {
-      const profile = createProfile(`sim-${++nextId}`, now);
-      profiles.set(profile.id, profile);
-      return profile;
-    },
-    link: (identity, profile, id) => {
-      if (identity.startsWith('u:')) profile.userId ??= id;
-      else addAnonymousId(profile, id, plan.maxAnonymousIds);
-      links.set(identity, profile.id);
-    },
-    merge: (target, source) => {
-      mergeProfiles(target, source, plan, now);
-      for (const [identity, id] of links) if (id === source.id) links.set(identity, target.id);
-      if (source.userId !== undefined) links.set(userIdentity(source.userId), target.id);
-      for (const id of source.anonymousIds) links.set(anonymousIdentity(id), target.id);
-      profiles.delete(source.id);
-    },
-  });
-
-  const record = (profile: ProfileState, outcome: RuleOutcome, queue: OnrampEvent[]) => {
-    for (const firing of outcome.firings) {
-      if (firing.at < options.from || firing.at >= options.to) continue;
-      let count = counts.get(firing.ruleId);
-      if (count === undefined) {
-        counts.set(firing.ruleId, (count = { firings: 0, profiles: new Set(), sample: [] }));
-      }
-      count.firings++;
-      if (!count.profiles.has(profile.id)) {
-        count.profiles.add(profile.id);
-        if (count.sample.length < options.sample) count.sample.push(profile.userId ?? profile.id);
-      }
-    }
-    for (const armed of outcome.armed) timers.push({ profileId: profile.id, ...armed });
-    for (const effect of outcome.effects) if (effect.type === 'emit') queue.push(effect.event);
-  };
-
-  const fireTimersUntil = (time: number) => {
-    for (
-      let timer = timers.peek();
-      timer !== undefined && timer.dueAt <= time;
-      timer = timers.peek()
-    ) {
-      timers.pop();
-      const profile = profiles.get(timer.profileId);
-      if (profile === undefined) continue;
-      const queue: OnrampEvent[] = [];
-      record(profile, runRuleTimer(set, profile, timer.ruleId, timer.dueAt, timer.dueAt), queue);
-      drain(queue);
-    }
-  };
-
-  const apply = (event: OnrampEvent, queue: OnrampEvent[]) => {
-    const now = event.receivedAt;
-    const profile = resolveProfile(event, graph(now));
-    applyEvent(profile, event, plan, now);
-    if (now >= options.from) active.add(profile.id);
-    record(
-      profile,
-      runRulesForEvent(set, profile, event, { now, depth: chainDepth(event) }),
-      queue,
-    );
-  };
-
-  const drain = (queue: OnrampEvent[]) => {
-    // Emitted events, in order; bounded by the rule set's chain depth.
-    for (let index = 0; index < queue.length; index++) apply(queue[index] as OnrampEvent, queue);
-  };
-
-  for (const event of events) {
-    if (event.receivedAt >= options.to) break;
-    fireTimersUntil(event.receivedAt);
-    if (event.receivedAt >= options.from) replayed++;
-    const queue: OnrampEvent[] = [];
-    apply(event, queue);
-    drain(queue);
-  }
-  fireTimersUntil(options.to - 1);
-
-  return {
-    events: replayed,
-    profiles: [...active].filter((id) => profiles.has(id)).length,
-    rules: [...counts]
-      .map(([ruleId, count]) => ({
-        ruleId,
-        firings: count.firings,
-        profiles: count.profiles.size,
-        sample: count.sample,
-      }))
-      .sort((a, b) => b.firings - a.firings || a.ruleId.localeCompare(b.ruleId)),
-  };
+  const simulation = new RuleSimulation(set, options);
+  for (const event of events) if (!simulation.replay(event)) break;
+  return simulation.finish();
 }

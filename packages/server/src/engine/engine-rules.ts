@@ -8,10 +8,11 @@ import {
   compileRuleSet,
   dryRunRules,
   profileFromDocument,
-  simulateRules,
+  RuleSimulation,
   type Clock,
   type CompiledRuleSet,
   type EventLog,
+  type OnrampEvent,
   type ProfileState,
   type ProfileStore,
   type RuleConfigStore,
@@ -247,8 +248,17 @@ export function createEngineRules(deps: EngineRulesDeps): EngineRules {
         maxEvents,
       );
       const options = { from: request.from, to, sample: request.sample ?? 5 };
-      const drafted = simulateRules(events, draft, options);
-      const live = simulateRules(events, current.rules, options);
+      // Both versions in one pass, yielding between chunks so the engine keeps serving.
+      const draftRun = new RuleSimulation(draft, options);
+      const liveRun = new RuleSimulation(current.rules, options);
+      for (let index = 0; index < events.length; index++) {
+        const event = events[index] as OnrampEvent;
+        draftRun.replay(event);
+        liveRun.replay(event);
+        if (index % 2000 === 1999) await new Promise((resolve) => setImmediate(resolve));
+      }
+      const drafted = draftRun.finish();
+      const live = liveRun.finish();
       const present = (rules: typeof drafted.rules): SimulatedRule[] =>
         rules.map(({ ruleId, firings, profiles, sample }) => ({
           ruleId,
