@@ -61,6 +61,7 @@ export function createMemoryProfileStore(): ProfileStore {
     ws.profiles.delete(profileId);
     ws.timers.delete(profileId);
     moveFirings(ws, profileId, mergedInto);
+    moveMessages(ws, profileId, mergedInto);
     const identities = ws.linksByProfile.get(profileId);
     if (!identities) return;
     ws.linksByProfile.delete(profileId);
@@ -184,6 +185,19 @@ export function createMemoryProfileStore(): ProfileStore {
 }
 
 /** Erasure drops a profile's firings; a merge moves them to the survivor, in id order. */
+/** A merged profile's queued messages follow it; an erased one's are removed. */
+function moveMessages(ws: WorkspaceProfiles, profileId: string, mergedInto: string | undefined) {
+  if (mergedInto === profileId) return;
+  ws.outbox = ws.outbox.flatMap((entry) => {
+    if (entry.message.profileId !== profileId) return [entry];
+    if (mergedInto === undefined) {
+      ws.queued.delete(entry.message.id);
+      return [];
+    }
+    return [{ seq: entry.seq, message: { ...entry.message, profileId: mergedInto } }];
+  });
+}
+
 function moveFirings(ws: WorkspaceProfiles, profileId: string, mergedInto: string | undefined) {
   const moved = ws.firings.get(profileId);
   if (!moved) return;

@@ -148,6 +148,30 @@ export function describeProfileStoreRuleContract(
         await assert.rejects(store.dueTimers(NaN, 1), RangeError);
       }));
 
+    it('re-points a merged profile’s queued messages and drops an erased one’s', () =>
+      withStore(async ({ store }) => {
+        await store.commit(
+          commitOf({
+            messages: [
+              { workspaceId: 'w1', message: message('a', 'p1') },
+              { workspaceId: 'w1', message: message('b', 'p2') },
+              { workspaceId: 'w1', message: message('c', 'p3') },
+            ],
+          }),
+        );
+        await store.commit(
+          commitOf({ deletedProfiles: [{ workspaceId: 'w1', profileId: 'p1', mergedInto: 'p2' }] }),
+        );
+        const owners = async () =>
+          (await store.listMessages('w1', { limit: 10 })).map(
+            ({ message: queued }) => `${queued.id}:${queued.profileId}`,
+          );
+        assert.deepEqual(await owners(), ['a:p2', 'b:p2', 'c:p3']);
+        // Erasure removes the person from the outbox too (ARCHITECTURE §4, invariant 3).
+        await store.commit(commitOf({ deletedProfiles: [{ workspaceId: 'w1', profileId: 'p2' }] }));
+        assert.deepEqual(await owners(), ['c:p3']);
+      }));
+
     it('moves a merged profile’s firings to the survivor and drops an erased one’s', () =>
       withStore(async ({ store }) => {
         await store.commit(

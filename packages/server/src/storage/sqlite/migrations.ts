@@ -137,6 +137,13 @@ export const migrations: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 3,
+    name: 'outbox by profile (erasure and merges)',
+    sql: `
+      CREATE INDEX message_outbox_by_profile ON message_outbox (workspace, profile_id);
+    `,
+  },
 ];
 
 /**

@@ -46,9 +46,11 @@ export function createSqliteProfileStore(options: SqliteProfileStoreOptions): Pr
       if (mergedInto === undefined) {
         sql.unlinkProfile.run(workspaceId, profileId);
         sql.deleteFirings.run(workspaceId, profileId);
+        sql.deleteMessages.run(workspaceId, profileId);
       } else {
         sql.repointLinks.run(mergedInto, workspaceId, profileId);
         sql.repointFirings.run(mergedInto, workspaceId, profileId);
+        sql.repointMessages.run(mergedInto, mergedInto, workspaceId, profileId);
       }
     }
     for (const [partition, offset] of commit.checkpoints) {
@@ -173,6 +175,11 @@ function prepareStatements(db: Database) {
        VALUES (?, ?, ?, ?, ?, ?)`,
     ),
     deleteFirings: db.prepare('DELETE FROM rule_firings WHERE workspace = ? AND profile_id = ?'),
+    deleteMessages: db.prepare('DELETE FROM message_outbox WHERE workspace = ? AND profile_id = ?'),
+    repointMessages: db.prepare(
+      `UPDATE message_outbox SET profile_id = ?, message = json_set(message, '$.profileId', ?)
+       WHERE workspace = ? AND profile_id = ?`,
+    ),
     repointFirings: db.prepare(
       'UPDATE rule_firings SET profile_id = ? WHERE workspace = ? AND profile_id = ?',
     ),
