@@ -162,6 +162,27 @@ describe('rules on the engine', () => {
     await server.engine.flush();
     assert.deepEqual(await firings(server, 'idle'), ['nudge']);
     assert.deepEqual(await firings(server, 'busy'), []);
+
+    // The queued message is in the outbox, listed by the admin API.
+    const auth = { authorization: `Bearer ${server.workspace.adminKey}` };
+    const response = await fetch(`${server.url}/admin/v1/messages?limit=10`, { headers: auth });
+    assert.equal(response.status, 200);
+    const body = (await response.json()) as {
+      messages: { ruleId: string; channel: string; template: string; profileId: string }[];
+    };
+    assert.deepEqual(
+      body.messages.map(({ ruleId, channel, template }) => [ruleId, channel, template]),
+      [['nudge', 'email', 'create-a-project']],
+    );
+    assert.equal(body.messages[0]?.profileId, (await profile(server, 'idle')).profileId);
+    for (const query of ['limit=0', 'limit=abc', 'after=-1', 'bogus=1']) {
+      const bad = await fetch(`${server.url}/admin/v1/messages?${query}`, { headers: auth });
+      assert.equal(bad.status, 400, query);
+    }
+    const unauthorized = await fetch(`${server.url}/admin/v1/messages`, {
+      headers: { authorization: 'Bearer nope' },
+    });
+    assert.equal(unauthorized.status, 401);
   });
 
   it('chains rules through emitted events and stops a loop at the chain depth', async () => {

@@ -70,6 +70,31 @@ const WorkspaceInfo = Type.Object({
   writeKey: Type.String(),
 });
 
+const MessagesQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+    after: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'The `nextAfter` of the previous page.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+const MessagesPage = Type.Object({
+  messages: Type.Array(
+    Type.Object({
+      seq: Type.Integer(),
+      id: Type.String({ description: 'Deterministic: a replay queues it once.' }),
+      profileId: Type.String(),
+      ruleId: Type.String(),
+      channel: Type.String({ description: 'webhook | email' }),
+      template: Type.String(),
+      variables: Type.Object({}, { additionalProperties: true }),
+      queuedAt: Type.String({ format: 'date-time' }),
+    }),
+  ),
+  nextAfter: Type.Optional(Type.Integer()),
+});
+
 const errorResponses = { 400: ErrorReply, 401: ErrorReply, 404: ErrorReply };
 const common = { tags: ['admin'], security: [{ adminKey: [] }] };
 
@@ -173,6 +198,41 @@ export async function registerAdminRoutes(app: FastifyInstance, engine: Engine):
               payload,
             })),
             ...(letters.length > limit && last !== undefined ? { nextBefore: last.id } : {}),
+          };
+        },
+      );
+
+      admin.get<{ Querystring: Static<typeof MessagesQuery> }>(
+        '/messages',
+        {
+          schema: {
+            ...common,
+            summary:
+              'Messages queued by rules (the outbox), oldest first; delivery is not built yet',
+            querystring: MessagesQuery,
+            response: { 200: MessagesPage, ...errorResponses },
+          },
+        },
+        async (request) => {
+          const { limit, after } = request.query;
+          const queued = await engine.listQueuedMessages(workspaceOf(request).workspace.id, {
+            limit: limit + 1,
+            ...(after === undefined ? {} : { after }),
+          });
+          const page = queued.slice(0, limit);
+          const last = page[page.length - 1];
+          return {
+            messages: page.map(({ seq, message }) => ({
+              seq,
+              id: message.id,
+              profileId: message.profileId,
+              ruleId: message.ruleId,
+              channel: message.channel,
+              template: message.template,
+              variables: message.variables,
+              queuedAt: new Date(message.at).toISOString(),
+            })),
+            ...(queued.length > limit && last !== undefined ? { nextAfter: last.seq } : {}),
           };
         },
       );

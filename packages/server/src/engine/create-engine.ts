@@ -354,6 +354,12 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       };
     },
 
+    async listQueuedMessages(workspaceId, options) {
+      await pump();
+      await processor.flush();
+      return storage.profileStore.listMessages(workspaceId, options);
+    },
+
     listDeadLetters: (workspaceId, { before, limit }) =>
       storage.deadLetters.list(workspaceId, {
         limit,

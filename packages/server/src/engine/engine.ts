@@ -9,6 +9,7 @@ import type {
   LogEntry,
   ProfilePlan,
   ProfileSummary,
+  QueuedMessage,
   RuleConfigVersion,
   RuleDefinition,
   RuleExplanation,
@@ -172,6 +173,11 @@ export interface Engine {
     lookup: ProfileLookup,
     options: { before?: number; limit: number },
   ): Promise<ProfileEventsPage | undefined>;
+  /** Messages queued by rules, oldest first, after `after` (an outbox seq); commits pending work first. */
+  listQueuedMessages(
+    workspaceId: string,
+    options: { after?: number; limit: number },
+  ): Promise<{ seq: number; message: QueuedMessage }[]>;
   listDeadLetters(
     workspaceId: string,
     options: { before?: number; limit: number },
