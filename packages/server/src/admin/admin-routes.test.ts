@@ -1,10 +1,5 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openDatabase } from '../storage/sqlite/database.js';
-import { createSqliteWorkspaceStore } from '../storage/sqlite/sqlite-workspace-store.js';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 
 type Json = Record<string, unknown>;
@@ -18,17 +13,10 @@ const other = {
 };
 
 let server: TestServer;
-let dataDir: string;
 
 before(async () => {
   // A second workspace in the same engine, to prove a key reads only its own workspace.
-  dataDir = mkdtempSync(join(tmpdir(), 'onramp-admin-test-'));
-  const db = openDatabase({ path: join(dataDir, 'onramp.db'), durability: 'normal' });
-  const workspaces = createSqliteWorkspaceStore({ db });
-  await workspaces.save({ ...other, createdAt: Date.now() });
-  await workspaces.close();
-  db.close();
-  server = await startTestServer({ dataDir });
+  server = await startTestServer({ otherWorkspaces: [other] });
 
   await ingest('identify', { userId: 'u-1', anonymousId: 'anon-1', traits: { plan: 'pro' } });
   for (let i = 0; i < 5; i++)
@@ -38,7 +26,6 @@ before(async () => {
 
 after(async () => {
   await server.close();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });

@@ -1,10 +1,5 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openDatabase } from '../storage/sqlite/database.js';
-import { createSqliteWorkspaceStore } from '../storage/sqlite/sqlite-workspace-store.js';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 
 type Json = Record<string, unknown>;
@@ -23,22 +18,14 @@ const other = {
 };
 
 let server: TestServer;
-let dataDir: string;
 
 before(async () => {
   // A second workspace in the same engine: its key must never see this workspace's rules.
-  dataDir = mkdtempSync(join(tmpdir(), 'onramp-rules-test-'));
-  const db = openDatabase({ path: join(dataDir, 'onramp.db'), durability: 'normal' });
-  const workspaces = createSqliteWorkspaceStore({ db });
-  await workspaces.save({ ...other, createdAt: Date.now() });
-  await workspaces.close();
-  db.close();
-  server = await startTestServer({ dataDir });
+  server = await startTestServer({ otherWorkspaces: [other] });
 });
 
 after(async () => {
   await server.close();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });

@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import type { Clock, WorkspaceSettings } from '@onramp/core';
+import type { Clock, Workspace, WorkspaceSettings } from '@onramp/core';
 import { parseConfig, type ConfigFile } from '../config/config-file.js';
 import { readEngineEnv } from '../config/env.js';
 import type { Engine } from '../engine/engine.js';
 import { startServer } from '../start-server.js';
+import { openDatabase } from '../storage/sqlite/database.js';
+import { createSqliteWorkspaceStore } from '../storage/sqlite/sqlite-workspace-store.js';
 
 export interface TestServer {
   url: string;
@@ -25,11 +27,16 @@ export interface TestServerOptions {
   /** Reuse a data directory (restart tests). */
   dataDir?: string;
   flushIntervalMs?: number;
+  /** More workspaces to create before start (tests that one key never reads another's data). */
+  otherWorkspaces?: Omit<Workspace, 'createdAt'>[];
 }
 
 /** A real engine on SQLite in a temporary directory, listening on an ephemeral port. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'onramp-test-'));
+  if (options.otherWorkspaces !== undefined && options.otherWorkspaces.length > 0) {
+    await seedWorkspaces(dataDir, options.otherWorkspaces);
+  }
   const config: ConfigFile = parseConfig(JSON.stringify(options.settings ?? {}), 'test-config');
   const env = readEngineEnv(
     {},
@@ -61,4 +68,15 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+async function seedWorkspaces(
+  dataDir: string,
+  workspaces: Omit<Workspace, 'createdAt'>[],
+): Promise<void> {
+  const db = openDatabase({ path: join(dataDir, 'onramp.db'), durability: 'normal' });
+  const store = createSqliteWorkspaceStore({ db });
+  for (const workspace of workspaces) await store.save({ ...workspace, createdAt: Date.now() });
+  await store.close();
+  db.close();
 }
