@@ -39,3 +39,4 @@ export * from './rules/dry-run-rules.js';
 export * from './rules/compile-rule-set.js';
 export * from './rules/run-rules.js';
 export * from './rules/explain-rules.js';
+export * from './paging/check-page.js';

@@ -1,4 +1,5 @@
 import type { IdentityKey } from '../events/event.js';
+import { checkPage } from '../paging/check-page.js';
 import type { RuleFiring } from '../rules/rule.js';
 import type { ProfileState } from './profile.js';
 import type { ProfileStore, QueuedMessage, StoredFiring, StoredTimer } from './profile-store.js';
@@ -145,21 +146,21 @@ export function createMemoryProfileStore(): ProfileStore {
     },
     async listFirings(workspaceId, profileId, { before, limit }) {
       assertOpen();
-      validatePage(limit, before);
+      checkPage(limit, before);
       const list = workspaces.get(workspaceId)?.firings.get(profileId) ?? [];
       const end = before === undefined ? list.length : firstIndex(list, before, firingId, true);
       return structuredClone(list.slice(Math.max(0, end - limit), end).reverse());
     },
     async listMessages(workspaceId, { after, limit }) {
       assertOpen();
-      validatePage(limit, after);
+      checkPage(limit, after);
       const outbox = workspaces.get(workspaceId)?.outbox ?? [];
       const start = after === undefined ? 0 : firstIndex(outbox, after, messageSeq, false);
       return structuredClone(outbox.slice(start, start + limit));
     },
     async dueTimers(until, limit) {
       assertOpen();
-      validatePage(limit, until);
+      checkPage(limit, until);
       const due: StoredTimer[] = [];
       for (const [workspaceId, ws] of workspaces) {
         for (const [profileId, timers] of ws.timers) {
@@ -250,14 +251,6 @@ function byDueTime(a: StoredTimer, b: StoredTimer): number {
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** A page size is a non-negative integer; a cursor (or due time) is a number, not NaN. */
-function validatePage(limit: number, cursor: number | undefined): void {
-  if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`invalid limit ${limit}`);
-  if (cursor !== undefined && (typeof cursor !== 'number' || isNaN(cursor))) {
-    throw new RangeError(`invalid cursor ${String(cursor)}`);
-  }
 }
 
 /** Partitions and offsets are non-negative integers; the SQLite schema checks the same. */

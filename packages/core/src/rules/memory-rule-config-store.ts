@@ -1,4 +1,5 @@
 import type { RuleConfigStore, RuleConfigVersion } from './rule-config-store.js';
+import { checkPage } from '../paging/check-page.js';
 import { RuleVersionConflictError } from './rule-config-store.js';
 
 /**
@@ -27,7 +28,7 @@ export function createMemoryRuleConfigStore(): RuleConfigStore {
     },
     async list(workspaceId, { before, limit }) {
       assertOpen();
-      validatePage(limit, before);
+      checkPage(limit, before);
       const history = histories.get(workspaceId) ?? [];
       const older =
         before === undefined ? history : history.filter((entry) => entry.version < before);
@@ -67,12 +68,4 @@ function copyVersion(version: RuleConfigVersion | undefined): RuleConfigVersion 
     ...(fileDigest !== undefined && { fileDigest }),
     ...(note !== undefined && { note }),
   };
-}
-
-/** A page size is a non-negative integer; `before` is a number, not NaN. */
-function validatePage(limit: number, before: number | undefined): void {
-  if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`invalid limit ${limit}`);
-  if (before !== undefined && (typeof before !== 'number' || Number.isNaN(before))) {
-    throw new RangeError(`invalid cursor ${String(before)}`);
-  }
 }

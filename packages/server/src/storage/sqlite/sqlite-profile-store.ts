@@ -1,3 +1,4 @@
+import { checkPage } from '@onramp/core';
 import type {
   Clock,
   IdentityKey,
@@ -106,7 +107,7 @@ export function createSqliteProfileStore(options: SqliteProfileStoreOptions): Pr
     },
     async listFirings(workspaceId, profileId, { before, limit }) {
       assertOpen();
-      validatePage(limit, before);
+      checkPage(limit, before);
       const rows = sql.firings.all(workspaceId, profileId, before ?? Infinity, limit);
       return (rows as [number, string][]).map(([id, json]) => ({
         id,
@@ -115,7 +116,7 @@ export function createSqliteProfileStore(options: SqliteProfileStoreOptions): Pr
     },
     async listMessages(workspaceId, { after, limit }) {
       assertOpen();
-      validatePage(limit, after);
+      checkPage(limit, after);
       const rows = sql.messages.all(workspaceId, after ?? -Infinity, limit);
       return (rows as [number, string][]).map(([seq, json]) => ({
         seq,
@@ -124,7 +125,7 @@ export function createSqliteProfileStore(options: SqliteProfileStoreOptions): Pr
     },
     async dueTimers(until, limit) {
       assertOpen();
-      validatePage(limit, until);
+      checkPage(limit, until);
       return timers.due(until, limit);
     },
     async loadCheckpoints() {
@@ -140,14 +141,6 @@ export function createSqliteProfileStore(options: SqliteProfileStoreOptions): Pr
       closed = true;
     },
   };
-}
-
-/** A page size is a non-negative integer; a cursor (or due time) is a number, not NaN. */
-function validatePage(limit: number, cursor: number | undefined): void {
-  if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`invalid limit ${limit}`);
-  if (cursor !== undefined && (typeof cursor !== 'number' || Number.isNaN(cursor))) {
-    throw new RangeError(`invalid cursor ${String(cursor)}`);
-  }
 }
 
 function prepareStatements(db: Database) {

@@ -1,4 +1,4 @@
-import { RuleVersionConflictError } from '@onramp/core';
+import { checkPage, RuleVersionConflictError } from '@onramp/core';
 import type { RuleConfigStore, RuleConfigVersion } from '@onramp/core';
 import type { Database } from './database.js';
 
@@ -58,7 +58,7 @@ export function createSqliteRuleConfigStore(
     },
     async list(workspaceId, { before, limit }) {
       assertOpen();
-      validatePage(limit, before);
+      checkPage(limit, before);
       const rows = sql.page.all(workspaceId, before ?? Infinity, limit) as VersionRow[];
       return rows.map((row) => toVersion(row) as RuleConfigVersion);
     },
@@ -86,14 +86,6 @@ function toVersion(row: VersionRow | undefined): RuleConfigVersion | undefined {
     ...(fileDigest !== null && { fileDigest }),
     ...(note !== null && { note }),
   };
-}
-
-/** A page size is a non-negative integer; `before` is a number, not NaN. */
-function validatePage(limit: number, before: number | undefined): void {
-  if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`invalid limit ${limit}`);
-  if (before !== undefined && (typeof before !== 'number' || Number.isNaN(before))) {
-    throw new RangeError(`invalid cursor ${String(before)}`);
-  }
 }
 
 function prepareStatements(db: Database) {
