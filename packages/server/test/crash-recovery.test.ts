@@ -1,17 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { freePort, startChildEngine, waitReady } from '../src/testing/child-engine.js';
 
 // Invariant 1 of ARCHITECTURE §4: an acknowledged event is never lost and never
 // counted twice, across kill -9 and client retries. The engine runs as a real
 // child process; the test is a Segment-like client that retries what was not acknowledged.
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
 const writeKey = 'wk_crash_test_key';
 const adminKey = 'ak_crash_test_admin_key';
 const users = 40;
@@ -21,52 +19,19 @@ interface Batch {
   messages: { userId: string; messageId: string }[];
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address !== null ? resolve(address.port) : reject(),
-      );
-    });
-  });
-}
-
 function startEngine(
   dataDir: string,
   port: number,
   env: Record<string, string> = {},
 ): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/cli.ts', 'start'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      ONRAMP_DATA_DIR: dataDir,
-      ONRAMP_WRITE_KEY: writeKey,
-      ONRAMP_ADMIN_KEY: adminKey,
-      ONRAMP_LOG_LEVEL: 'error',
-      ONRAMP_DURABILITY: 'full',
-      ...env,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+  return startChildEngine(port, {
+    ONRAMP_DATA_DIR: dataDir,
+    ONRAMP_WRITE_KEY: writeKey,
+    ONRAMP_ADMIN_KEY: adminKey,
+    ONRAMP_LOG_LEVEL: 'error',
+    ONRAMP_DURABILITY: 'full',
+    ...env,
   });
-}
-
-async function waitReady(url: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const response = await fetch(`${url}/readyz`);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('engine did not become ready');
 }
 
 async function send(url: string, batch: Batch): Promise<boolean> {

@@ -1,16 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { freePort, startChildEngine, stopChild, waitReady } from '../src/testing/child-engine.js';
 
 // A time trigger on the real clock across a real kill -9: armed before the crash,
 // fired by the restarted engine within 1 s of its due time, and only once.
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
 const writeKey = 'wk_timer_restart_key';
 const adminKey = 'ak_timer_restart_admin';
 const idleMs = 8_000;
@@ -24,47 +22,15 @@ rules:
       - { type: decide, placement: modal, content: need-help }
 `;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address !== null ? resolve(address.port) : reject(),
-      );
-    });
-  });
-}
-
 function startEngine(dataDir: string, configPath: string, port: number): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/cli.ts', 'start'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      ONRAMP_DATA_DIR: dataDir,
-      ONRAMP_CONFIG: configPath,
-      ONRAMP_WRITE_KEY: writeKey,
-      ONRAMP_ADMIN_KEY: adminKey,
-      ONRAMP_LOG_LEVEL: 'error',
-      ONRAMP_FLUSH_INTERVAL_MS: '100',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+  return startChildEngine(port, {
+    ONRAMP_DATA_DIR: dataDir,
+    ONRAMP_CONFIG: configPath,
+    ONRAMP_WRITE_KEY: writeKey,
+    ONRAMP_ADMIN_KEY: adminKey,
+    ONRAMP_LOG_LEVEL: 'error',
+    ONRAMP_FLUSH_INTERVAL_MS: '100',
   });
-}
-
-async function waitReady(url: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('engine did not become ready');
 }
 
 async function firings(url: string): Promise<{ ruleId: string; at: string }[]> {
@@ -75,12 +41,6 @@ async function firings(url: string): Promise<{ ruleId: string; at: string }[]> {
   if (response.status === 404) return [];
   assert.equal(response.status, 200, text);
   return (JSON.parse(text) as { firings: { ruleId: string; at: string }[] }).firings;
-}
-
-async function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill(signal);
-  await exited;
 }
 
 test('an inactivity timer survives kill -9 and fires once, within 1 s of its due time', async () => {
@@ -104,7 +64,7 @@ test('an inactivity timer survives kill -9 and fires once, within 1 s of its due
     const sentAt = Date.now();
     // Let the processor commit the profile (and its armed timer), then crash.
     await new Promise((resolve) => setTimeout(resolve, 600));
-    await stop(child, 'SIGKILL');
+    await stopChild(child, 'SIGKILL');
 
     child = startEngine(dataDir, configPath, port);
     await waitReady(url);
@@ -130,13 +90,13 @@ test('an inactivity timer survives kill -9 and fires once, within 1 s of its due
 
     // Once: neither waiting nor another restart fires it again.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    await stop(child, 'SIGTERM');
+    await stopChild(child, 'SIGTERM');
     child = startEngine(dataDir, configPath, port);
     await waitReady(url);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     assert.equal((await firings(url)).length, 1);
   } finally {
-    if (child.exitCode === null) await stop(child, 'SIGKILL');
+    await stopChild(child, 'SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
