@@ -30,7 +30,10 @@ const rules = compileRules([
   },
 ]);
 
-function setup(store: ProfileStore = createMemoryProfileStore()) {
+function setup(
+  store: ProfileStore = createMemoryProfileStore(),
+  appending: Promise<void> | undefined = undefined,
+) {
   const clock = createManualClock(Date.UTC(2026, 5, 1, 12));
   const log = createMemoryEventLog({ partitions: 1, dedupWindowMs: 86_400_000, clock });
   const emitted: OnrampEvent[] = [];
@@ -43,7 +46,10 @@ function setup(store: ProfileStore = createMemoryProfileStore()) {
     planOf: () => rules.profilePlan,
     rulesOf: () => rules,
     newProfileId: () => `p${ids++}`,
-    onEmit: (_workspaceId, events) => emitted.push(...events),
+    onEmit: (_workspaceId, events) => {
+      emitted.push(...events);
+      return appending;
+    },
     onTimersArmed: (timers) => armed.push(...timers),
   });
   const signUp = async (userId: string) => {
@@ -130,5 +136,21 @@ describe('Processor with rules', () => {
     const profile = await processor.findProfile('ws', { identity: 'u:cy' });
     assert.equal(profile?.decisions?.['help']?.content, 'need-help');
     assert.equal(profile?.rules?.timers?.['idle'], undefined);
+  });
+
+  it('does not commit a checkpoint before the events rules emitted are in the log', async () => {
+    let appended: () => void = () => undefined;
+    const appending = new Promise<void>((resolve) => (appended = resolve));
+    const { store, processor, signUp } = setup(createMemoryProfileStore(), appending);
+    await processor.start();
+    await signUp('di');
+    let committed = false;
+    const flushed = processor.flush().then(() => (committed = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(committed, false, 'the flush waits for the emit');
+    assert.deepEqual(await store.loadCheckpoints(), new Map());
+    appended();
+    await flushed;
+    assert.equal((await store.loadCheckpoints()).get(0), 1);
   });
 });

@@ -367,6 +367,8 @@ export class Processor {
   }
 
   private async flushNow(): Promise<void> {
+    // Emits first: the checkpoint below must not cover an event whose emits could be lost.
+    await this.ruleOutput.settled();
     const profiles: ProfileWrite[] = [];
     const identities: IdentityLink[] = [];
     const deletedProfiles: { workspaceId: string; profileId: string; mergedInto: string }[] = [];

@@ -13,8 +13,13 @@ export interface DueTimer {
 
 /** Where the processor hands what rules produce beyond the profile. */
 export interface RuleOutputHooks {
-  /** Events emitted by rules, to append to the log (deterministic messageIds make replays no-ops). */
-  onEmit?: (workspaceId: string, events: OnrampEvent[]) => void;
+  /**
+   * Events emitted by rules, to append to the log (deterministic messageIds make
+   * replays no-ops). A returned promise is awaited before the next commit, so a
+   * checkpoint never covers an event whose emits are not in the log yet; it must
+   * not reject (the host retries and reports).
+   */
+  onEmit?: (workspaceId: string, events: OnrampEvent[]) => void | Promise<void>;
   /** Firings as they happen (metrics); they are committed with the next flush. */
   onFirings?: (workspaceId: string, firings: readonly RuleFiring[]) => void;
   /** Timers armed by rules, for the host's scheduler. */
@@ -34,6 +39,7 @@ export interface PendingRuleOutput {
 export class RuleOutput {
   private pending: PendingRuleOutput = { firings: [], messages: [] };
   private fired = 0;
+  private readonly emitting = new Set<Promise<void>>();
 
   constructor(private readonly hooks: RuleOutputHooks) {}
 
@@ -53,7 +59,7 @@ export class RuleOutput {
       if (effect.type === 'message') this.pending.messages.push({ workspaceId, message: effect });
       else (emitted ??= []).push(effect.event);
     }
-    if (emitted !== undefined) this.hooks.onEmit?.(workspaceId, emitted);
+    if (emitted !== undefined) this.track(this.hooks.onEmit?.(workspaceId, emitted));
     if (outcome.armed.length > 0) {
       this.hooks.onTimersArmed?.(
         outcome.armed.map(({ ruleId, dueAt }) => ({ workspaceId, profileId, ruleId, dueAt })),
@@ -72,6 +78,19 @@ export class RuleOutput {
       }
     }
     if (timers.length > 0) this.hooks.onTimersArmed(timers);
+  }
+
+  /** Resolves once every emit handed out so far is in the log. */
+  async settled(): Promise<void> {
+    while (this.emitting.size > 0) await Promise.all(this.emitting);
+  }
+
+  private track(appending: void | Promise<void>): void {
+    if (appending === undefined) return;
+    const tracked: Promise<void> = appending
+      .catch(() => undefined)
+      .finally(() => this.emitting.delete(tracked));
+    this.emitting.add(tracked);
   }
 
   /** Takes what waits for a commit. */

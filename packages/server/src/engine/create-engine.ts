@@ -124,12 +124,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     clock,
     planOf: (workspaceId) => runtimes.get(workspaceId)?.profilePlan,
     rulesOf: (workspaceId) => runtimes.get(workspaceId)?.rules,
-    onEmit: (workspaceId, events) => {
-      // Deterministic messageIds: a replay re-emits the same ids and the log drops them.
-      storage.eventLog
-        .append(events.map((event) => ({ workspaceId, event })))
-        .catch((error: unknown) => logger.error({ err: error }, 'emitted events not appended'));
-    },
+    onEmit: (workspaceId, events) => appendEmitted(workspaceId, events),
     onFirings: (_workspaceId, firings) => {
       for (const firing of firings) metrics.ruleFirings.inc({ rule: firing.ruleId });
     },
@@ -158,6 +153,27 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     },
     onError: (error) => logger.error({ err: error }, 'timers could not run; retrying'),
   });
+
+  /**
+   * Appends events emitted by rules. Deterministic messageIds: a replay re-emits the
+   * same ids and the log drops them. The processor awaits this before its next
+   * commit; a failing append is retried, then reported (the events are then lost).
+   */
+  async function appendEmitted(workspaceId: string, events: OnrampEvent[]): Promise<void> {
+    const entries = events.map((event) => ({ workspaceId, event }));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await storage.eventLog.append(entries);
+        return;
+      } catch (error) {
+        if (attempt >= 5) {
+          logger.error({ err: error, events: events.length }, 'emitted events not appended');
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+      }
+    }
+  }
 
   let ready = false;
   let stopping = false;
@@ -393,6 +409,9 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       scheduler.stop();
       push.closeAll();
       await pump();
+      await processor.catchUp();
+      await processor.flush();
+      // The flush waited for the events rules emitted: apply those too before closing.
       await processor.catchUp();
       await processor.flush();
       await storage.eventLog.close();
