@@ -240,6 +240,31 @@ describe('editing rules', () => {
     assert.equal((await call('GET', '/rules/versions/99999')).status, 404);
     assert.equal((await call('GET', '/rules/versions/zero')).status, 400);
   });
+
+  test('restoring a version publishes its rules and settings again, as a new version', async () => {
+    const good = await replaceAll([rule('good')]);
+    const bad = await replaceAll([rule('bad')]);
+    const restored = await call('POST', `/rules/versions/${good}/restore`);
+    assert.equal(restored.status, 200, JSON.stringify(restored.body));
+    assert.equal(restored.body.version, bad + 1);
+    assert.equal(restored.body.note, `restored version ${good}`);
+    assert.deepEqual(
+      (restored.body.rules as Json[]).map((r) => r.id),
+      ['good'],
+    );
+    assert.equal(restored.headers.get('etag'), `"${bad + 1}"`);
+    const stale = await call('POST', `/rules/versions/${good}/restore?baseVersion=${bad}`);
+    assert.equal(stale.status, 409);
+    assert.equal((await call('POST', '/rules/versions/99999/restore')).status, 404);
+    assert.equal((await call('POST', '/rules/versions/0/restore')).status, 400);
+    const other = await call(
+      'POST',
+      `/rules/versions/${good}/restore`,
+      undefined,
+      bearer('ak_other_rules_admin_key'),
+    );
+    assert.equal(other.status, 404, "another workspace's versions are not this one's");
+  });
 });
 
 describe('bad input', () => {

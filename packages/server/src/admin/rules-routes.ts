@@ -54,6 +54,7 @@ export async function registerRulesRoutes(app: FastifyInstance, engine: Engine):
       const publish = createPublisher(engine, workspaceOf);
       registerReadRoutes(admin, engine, workspaceOf);
       registerSetRoutes(admin, publish);
+      registerRestoreRoute(admin, engine, workspaceOf, publish);
       registerRuleRoutes(admin, publish);
       registerRuleToolRoutes(admin, engine, workspaceOf);
     },
@@ -197,6 +198,37 @@ function registerSetRoutes(admin: FastifyInstance, publish: Publish): void {
         request,
         (current) => ({ rules, settings: settings ?? current.settings }),
         { ...(base === undefined ? {} : { base }), ...(note === undefined ? {} : { note }) },
+      );
+      void reply.header('etag', `"${published.version}"`);
+      return configReply(published);
+    },
+  );
+}
+
+/** Rollback: an earlier version's rules and settings published again, as a new version. */
+function registerRestoreRoute(
+  admin: FastifyInstance,
+  engine: Engine,
+  workspaceOf: WorkspaceOf,
+  publish: Publish,
+): void {
+  admin.post<{ Params: VersionParams; Querystring: EditQuery; Headers: IfMatchHeaders }>(
+    '/rules/versions/:version/restore',
+    schema(
+      'Publish an earlier version again (rollback): a new version with its rules and settings',
+      { 200: RuleConfig },
+      { params: VersionParams, querystring: EditQuery, headers: IfMatchHeaders },
+    ),
+    async (request, reply) => {
+      const { version } = request.params;
+      const old = await engine.rules.version(workspaceOf(request).workspace.id, version);
+      if (old === undefined) {
+        throw new OnrampError('ONR_NOT_FOUND', `No rule config version ${version}.`);
+      }
+      const published = await publish(
+        request,
+        () => ({ rules: old.rules, settings: old.settings }),
+        { ...baseOf(request), note: `restored version ${version}` },
       );
       void reply.header('etag', `"${published.version}"`);
       return configReply(published);
