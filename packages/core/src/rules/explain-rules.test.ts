@@ -101,4 +101,23 @@ describe('explainRules', () => {
     assert.equal(explained[0]?.suppressedBy, 'chain-depth');
     assert.equal(explained[0]?.fires, false);
   });
+
+  it('shows the due time an event arms a time trigger for, without firing it', () => {
+    const timers = compileRules([
+      {
+        id: 'nudge',
+        trigger: { type: 'delay', event: 'Signed Up', delay: '24h', unless: ['Project Created'] },
+        actions: [{ type: 'message', channel: 'email', template: 'nudge' }],
+      },
+    ]);
+    const profile = createProfile('p', T0);
+    const signUp = trackEvent('Signed Up', T0);
+    applyEvent(profile, signUp, timers.profilePlan, T0);
+    const [nudge] = explainRules(timers, profile, signUp, T0);
+    assert.equal(nudge?.triggered, false);
+    assert.equal(nudge?.trigger?.expected, T0 + 24 * 3_600_000);
+    assert.equal(profile.rules?.timers, undefined, 'the profile itself is untouched');
+    const [cancelled] = explainRules(timers, profile, trackEvent('Project Created', T0), T0);
+    assert.equal(cancelled?.trigger?.expected, null, 'an unless event cancels it');
+  });
 });

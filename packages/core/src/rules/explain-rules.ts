@@ -8,7 +8,7 @@
  *
  * With an event: event triggers match it; a condition trigger counts only when
  * the event is one that re-checks it (as in a real run); time triggers don't run
- * (the scheduler fires them). Without an event: condition triggers are checked
+ * (the scheduler fires them) but show the due time the event arms them for. Without an event: condition triggers are checked
  * for a crossing, and time triggers due at `now` count as triggered. The real
  * run's extra pass (condition triggers re-checked after actions changed traits)
  * is not shown: such a rule appears as not re-checked by this event.
@@ -20,7 +20,7 @@ import { fireRule, newRun, type RuleRun } from './apply-actions.js';
 import type { CompiledRuleSet, FiringCause, RuleExplanation, SuppressionReason } from './rule.js';
 import { candidatesFor } from './rule-index.js';
 import { runtimeOf, type RuleRuntime } from './rule-runtime.js';
-import { timerOf } from './rule-timers.js';
+import { armTimersForEvent, timerOf } from './rule-timers.js';
 import { emittingRule, emptyOutcome, setHolding, suppression } from './run-rules.js';
 
 interface Explaining {
@@ -41,11 +41,18 @@ export function explainRules(
 ): RuleExplanation[] {
   const runtime = runtimeOf(set);
   const copy = structuredClone(profile);
+  const tooDeep = depth > runtime.settings.maxChainDepth;
+  if (event !== undefined && !tooDeep) {
+    // As a real run does first: the event re-arms, arms or cancels time triggers, so
+    // their trees show the due time this event leaves them with.
+    const emitted = emittingRule(event) !== undefined;
+    armTimersForEvent(runtime, copy, event, metricName(event), now, emitted, emptyOutcome());
+  }
   const context: Explaining = {
     run: newRun(runtime, copy, now, depth, emptyOutcome()),
     event,
     candidates: event === undefined ? undefined : new Set(candidatesFor(runtime.index, event)),
-    tooDeep: depth > runtime.settings.maxChainDepth,
+    tooDeep,
     emittedBy: event === undefined ? undefined : emittingRule(event),
   };
   return runtime.rules.map((rule) => explainRule(context, rule));
