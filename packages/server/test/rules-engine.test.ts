@@ -99,6 +99,12 @@ describe('rules on the engine', () => {
     assert.equal(decision?.version, 1);
     await send(server, [track('u1', 'Feature Used', { feature: 'reports' })]);
     assert.deepEqual(await firings(server, 'u1'), ['reports-tutorial'], 'once per user');
+    const metrics = await server.engine.metrics.registry.metrics();
+    assert.match(metrics, /onramp_rule_firings_total\{rule="reports-tutorial"\} 1\n/);
+    assert.match(
+      metrics,
+      /onramp_rule_suppressed_total\{rule="reports-tutorial",reason="once"\} 1\n/,
+    );
   });
 
   it('fires a condition trigger on each crossing, not on every event after it', async () => {

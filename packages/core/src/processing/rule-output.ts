@@ -1,7 +1,7 @@
 import type { OnrampEvent } from '../events/event.js';
 import type { ProfileState } from '../profiles/profile.js';
 import type { QueuedMessage } from '../profiles/profile-store.js';
-import type { RuleFiring, RuleOutcome } from '../rules/rule.js';
+import type { RuleFiring, RuleOutcome, SuppressionReason } from '../rules/rule.js';
 
 /** A time trigger to run: the rule's timer on one profile, due at `dueAt`. */
 export interface DueTimer {
@@ -22,6 +22,11 @@ export interface RuleOutputHooks {
   onEmit?: (workspaceId: string, events: OnrampEvent[]) => void | Promise<void>;
   /** Firings as they happen (metrics); they are committed with the next flush. */
   onFirings?: (workspaceId: string, firings: readonly RuleFiring[]) => void;
+  /** Triggered rules a constraint stopped (cap, fatigue, quiet hours…), for metrics. */
+  onSuppressed?: (
+    workspaceId: string,
+    suppressed: readonly { ruleId: string; reason: SuppressionReason }[],
+  ) => void;
   /** Timers armed by rules, for the host's scheduler. */
   onTimersArmed?: (timers: DueTimer[]) => void;
 }
@@ -54,6 +59,8 @@ export class RuleOutput {
       this.fired += outcome.firings.length;
       this.hooks.onFirings?.(workspaceId, outcome.firings);
     }
+    if (outcome.suppressed !== undefined)
+      this.hooks.onSuppressed?.(workspaceId, outcome.suppressed);
     let emitted: OnrampEvent[] | undefined;
     for (const effect of outcome.effects) {
       if (effect.type === 'message') this.pending.messages.push({ workspaceId, message: effect });

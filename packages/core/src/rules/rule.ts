@@ -70,6 +70,8 @@ export interface RuleOutcome {
   changed: boolean;
   /** Timers armed or re-armed by this run (for the host's scheduler): rule id → due time. */
   armed: { ruleId: string; dueAt: number }[];
+  /** Rules that were triggered and whose condition held, but a constraint stopped (for metrics). */
+  suppressed?: { ruleId: string; reason: SuppressionReason }[];
 }
 
 export type SuppressionReason =

@@ -168,10 +168,11 @@ export function runRulesForSegmentChange(
 
 /** The constraint that stops a triggered rule whose condition holds, if any. */
 export function suppression(run: RuleRun, rule: RuleRuntime): SuppressionReason | undefined {
-  return (
+  const reason =
     checkConstraints(run.set, rule, run.profile, run.now) ??
-    (losesPlacement(run, rule) ? 'lost-placement' : undefined)
-  );
+    (losesPlacement(run, rule) ? 'lost-placement' : undefined);
+  if (reason !== undefined) (run.outcome.suppressed ??= []).push({ ruleId: rule.id, reason });
+  return reason;
 }
 
 /**

@@ -128,6 +128,11 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     onFirings: (_workspaceId, firings) => {
       for (const firing of firings) metrics.ruleFirings.inc({ rule: firing.ruleId });
     },
+    onSuppressed: (_workspaceId, suppressed) => {
+      for (const { ruleId, reason } of suppressed) {
+        metrics.ruleSuppressions.inc({ rule: ruleId, reason });
+      }
+    },
     onTimersArmed: (timers) => scheduler.add(timers),
     newProfileId: randomUUID,
     ...(options.cacheCapacity === undefined ? {} : { cacheCapacity: options.cacheCapacity }),

@@ -15,6 +15,7 @@ export interface EngineMetrics {
   eventToPush: Histogram;
   processorErrors: Counter;
   ruleFirings: Counter<'rule'>;
+  ruleSuppressions: Counter<'rule' | 'reason'>;
   rulePublishes: Counter<'source'>;
   timersFired: Counter;
   timersPending: Gauge;
@@ -89,6 +90,12 @@ export function createEngineMetrics(options: { defaultMetrics?: boolean } = {}):
       name: 'onramp_rule_firings_total',
       help: 'Rule firings, by rule id (replays after a crash may count a firing again).',
       labelNames: ['rule'],
+      registers,
+    }),
+    ruleSuppressions: new Counter({
+      name: 'onramp_rule_suppressed_total',
+      help: 'Triggered rules whose condition held but a constraint stopped, by rule and reason.',
+      labelNames: ['rule', 'reason'],
       registers,
     }),
     rulePublishes: new Counter({
