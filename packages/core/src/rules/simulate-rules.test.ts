@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import type { OnrampEvent } from '../events/event.js';
 import { compileRules, trackEvent } from './rule-fixtures.js';
 import { RuleSimulation, simulateRules } from './simulate-rules.js';
@@ -113,5 +114,33 @@ describe('simulateRules', () => {
       { ruleId: 'hello', firings: 5, profiles: 5, sample: ['u0', 'u1'] },
     ]);
     assert.equal(result.events, 5);
+  });
+
+  it('an inactivity trigger fires once per idle gap, whatever the event times', () => {
+    const set = compileRules([
+      {
+        id: 'idle',
+        trigger: { type: 'inactive', for: '10m' },
+        actions: [{ type: 'setTrait', trait: 'idle', value: true }],
+      },
+    ]);
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 240 }), { minLength: 1, maxLength: 30 }),
+        (minutes) => {
+          const times = [...new Set(minutes)].sort((a, b) => a - b).map((m) => t0 + m * minute);
+          const end = t0 + 300 * minute;
+          const events = times.map((time) => at(trackEvent('Ping', 0, { userId: 'a' }), time));
+          const result = simulateRules(events, set, { from: t0, to: end, sample: 1 });
+          let gaps = 0;
+          times.forEach((time, index) => {
+            const next = times[index + 1] ?? end;
+            if (next - time >= 10 * minute) gaps++;
+          });
+          assert.equal(result.rules[0]?.firings ?? 0, gaps);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
