@@ -153,4 +153,48 @@ describe('Processor with rules', () => {
     await flushed;
     assert.equal((await store.loadCheckpoints()).get(0), 1);
   });
+
+  it("fires a merged profile's timer on the survivor, never bringing the merged one back", async () => {
+    const { clock, log, store, processor, armed } = setup();
+    await processor.start();
+    const now = clock.now();
+    const anonymousVisit: OnrampEvent = {
+      type: 'track',
+      event: 'Page Viewed',
+      anonymousId: 'device-1',
+      messageId: 'visit',
+      timestamp: now,
+      receivedAt: now,
+    };
+    await log.append([{ workspaceId: 'ws', event: anonymousVisit }]);
+    await processor.catchUp();
+    await processor.flush();
+    const anonymousTimer = armed.find((timer) => timer.ruleId === 'idle') as DueTimer;
+    // Signing in merges the anonymous profile into the user's (not flushed yet).
+    const identify: OnrampEvent = {
+      type: 'identify',
+      userId: 'eve',
+      anonymousId: 'device-1',
+      messageId: 'identify',
+      timestamp: now,
+      receivedAt: now,
+    };
+    await log.append([
+      {
+        workspaceId: 'ws',
+        event: { ...anonymousVisit, userId: 'eve', anonymousId: undefined, messageId: 'eve-visit' },
+      },
+      { workspaceId: 'ws', event: identify },
+    ]);
+    await processor.catchUp();
+    clock.advance(10 * 60_000);
+    assert.equal(await processor.fireTimers([anonymousTimer]), 0, 'the merged profile is gone');
+    const survivor = await processor.findProfile('ws', { identity: 'u:eve' });
+    assert.ok(survivor);
+    const inherited = armed.filter((timer) => timer.profileId === survivor.id);
+    assert.ok(inherited.length > 0);
+    assert.equal(await processor.fireTimers(inherited), 1);
+    await processor.flush();
+    assert.deepEqual(await store.loadProfiles('ws', [anonymousTimer.profileId]), new Map());
+  });
 });

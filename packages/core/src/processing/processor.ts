@@ -238,26 +238,50 @@ export class Processor {
    */
   fireTimers(timers: readonly DueTimer[]): Promise<number> {
     return this.serialize(async () => {
+      await this.loadTimerProfiles(timers);
       const now = this.options.clock.now();
       const changes: ProfileChange[] = [];
       let fired = 0;
       for (const timer of timers) {
         const rules = this.options.rulesOf?.(timer.workspaceId);
-        if (rules === undefined) continue;
-        const profile = await this.findProfile(timer.workspaceId, { profileId: timer.profileId });
-        if (profile === undefined) continue;
-        const cache = this.cacheOf(timer.workspaceId);
-        if (cache.get(profile.id) === undefined) cache.addLoaded(profile);
+        const profile = this.caches.get(timer.workspaceId)?.get(timer.profileId);
+        if (rules === undefined || profile === undefined) continue;
         const outcome = runRuleTimer(rules, profile, timer.ruleId, timer.dueAt, now);
         if (!outcome.changed) continue;
         fired += outcome.firings.length;
-        cache.markDirty(profile.id);
+        this.cacheOf(timer.workspaceId).markDirty(profile.id);
         this.ruleOutput.take(timer.workspaceId, profile.id, outcome);
         changes.push({ workspaceId: timer.workspaceId, profile, causedAt: timer.dueAt });
       }
       if (changes.length > 0) this.options.onChanges?.(changes);
       return fired;
     });
+  }
+
+  /**
+   * Brings the timers' profiles into memory, one store read per workspace. A profile
+   * merged away since (its deletion not flushed yet) stays out: its timers moved to
+   * the survivor, and loading it would bring it back.
+   */
+  private async loadTimerProfiles(timers: readonly DueTimer[]): Promise<void> {
+    const cold = new Map<string, Set<string>>();
+    for (const { workspaceId, profileId } of timers) {
+      const cache = this.cacheOf(workspaceId);
+      if (cache.get(profileId) !== undefined || cache.deleted.has(profileId)) continue;
+      let ids = cold.get(workspaceId);
+      if (ids === undefined) cold.set(workspaceId, (ids = new Set()));
+      ids.add(profileId);
+    }
+    for (const [workspaceId, ids] of cold) {
+      const loaded = await this.options.store.loadProfiles(workspaceId, [...ids]);
+      const cache = this.cacheOf(workspaceId);
+      for (const profile of loaded.values()) {
+        // Checked again: events applied while the store answered may have loaded or merged it.
+        if (cache.get(profile.id) === undefined && !cache.deleted.has(profile.id)) {
+          cache.addLoaded(profile);
+        }
+      }
+    }
   }
 
   /** Loads, in one round trip per workspace, every profile the entries can touch. */
