@@ -1,4 +1,4 @@
-import type { JsonObject } from '../json/json.js';
+import { isJsonObject, type JsonObject } from '../json/json.js';
 
 export const eventTypes = ['track', 'identify', 'page', 'screen', 'group', 'alias'] as const;
 export type EventType = (typeof eventTypes)[number];
@@ -59,4 +59,15 @@ export function partitionIdentity(event: Pick<OnrampEvent, 'userId' | 'anonymous
  */
 export function metricName(event: Pick<OnrampEvent, 'type' | 'event'>): string {
   return event.type === 'track' ? (event.event as string) : `$${event.type}`;
+}
+
+/**
+ * The rule that emitted the event (`context.onramp.rule`), if one did: such an event
+ * is the engine's output, counted by name but not as the person's activity.
+ */
+export function emittingRule(event: Pick<OnrampEvent, 'context'>): string | undefined {
+  const onramp = event.context?.['onramp'];
+  if (!isJsonObject(onramp)) return undefined;
+  const rule = onramp['rule'];
+  return typeof rule === 'string' ? rule : undefined;
 }

@@ -438,3 +438,20 @@ test('property: a JSON round trip at any point changes no outcome', () => {
     { numRuns: 200 },
   );
 });
+
+test('an event a rule emitted counts by name but is not the person’s activity', () => {
+  const state = createProfile('p', T0);
+  applyEvent(state, event({ event: 'Page Viewed', timestamp: T0 }), plan, T0);
+  const emitted = event({
+    event: 'Help Offered',
+    timestamp: T0 + HOUR,
+    context: { onramp: { rule: 'idle-help', depth: 1 }, page: { url: 'https://x.test/' } },
+  });
+  applyEvent(state, emitted, plan, T0 + HOUR);
+  assert.equal(eventTotal(state, 'Help Offered'), 1);
+  assert.equal(state.eventCount, 2);
+  assert.equal(state.lastSeen, T0, 'last seen is the person’s last activity');
+  assert.equal(state.sessions.count, 1, 'no new session');
+  assert.equal(state.sessions.events, 1);
+  assert.equal(state.lastTouch?.page, undefined);
+});

@@ -9,7 +9,7 @@
  * name is unsafe count as untracked; unsafe trait or group keys are skipped.
  */
 import type { DerivedCounterSpec, SequenceSpec } from '../conditions/condition.js';
-import { metricName, type OnrampEvent } from '../events/event.js';
+import { emittingRule, metricName, type OnrampEvent } from '../events/event.js';
 import { isJsonObject, isUnsafeKey, type JsonObject, type JsonValue } from '../json/json.js';
 import type { ProfileSettings } from '../settings/workspace-settings.js';
 import { formatDuration, parseDuration } from '../time/duration.js';
@@ -115,10 +115,13 @@ export function applyEvent(
   now: number,
 ): void {
   const at = event.timestamp;
+  // An event a rule emitted is counted by name, but it is not the person's activity:
+  // it moves neither last seen nor sessions nor touches.
+  const activity = emittingRule(event) === undefined;
   if (state.eventCount === 0) {
     state.firstSeen = at;
     state.lastSeen = at;
-  } else {
+  } else if (activity) {
     if (at < state.firstSeen) state.firstSeen = at;
     if (at > state.lastSeen) state.lastSeen = at;
   }
@@ -132,10 +135,12 @@ export function applyEvent(
   if (plan.derived.byEvent.size !== 0)
     recordDerived(state, event, name, plan.derived, plan.windows, now);
   if (plan.sequences.byEvent.size !== 0) recordSequences(state, name, at, plan.sequences);
-  recordSessionActivity(state.sessions, at, plan.sessionTimeoutMs);
-  const touch = readTouchContext(event, state.firstTouch);
-  if (touch !== undefined) updateTouch(state, touch);
-  applyConsent(state, event);
+  if (activity) {
+    recordSessionActivity(state.sessions, at, plan.sessionTimeoutMs);
+    const touch = readTouchContext(event, state.firstTouch);
+    if (touch !== undefined) updateTouch(state, touch);
+    applyConsent(state, event);
+  }
   state.version += 1;
 }
 

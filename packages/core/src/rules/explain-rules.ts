@@ -14,14 +14,14 @@
  * is not shown: such a rule appears as not re-checked by this event.
  */
 import type { EvalInput, ExplainNode } from '../conditions/condition.js';
-import { metricName, type OnrampEvent } from '../events/event.js';
+import { emittingRule, metricName, type OnrampEvent } from '../events/event.js';
 import type { ProfileState } from '../profiles/profile.js';
 import { fireRule, newRun, type RuleRun } from './apply-actions.js';
 import type { CompiledRuleSet, FiringCause, RuleExplanation, SuppressionReason } from './rule.js';
 import { candidatesFor } from './rule-index.js';
 import { runtimeOf, type RuleRuntime } from './rule-runtime.js';
 import { armTimersForEvent, timerOf } from './rule-timers.js';
-import { emittingRule, emptyOutcome, setHolding, suppression } from './run-rules.js';
+import { emptyOutcome, setHolding, suppression } from './run-rules.js';
 
 interface Explaining {
   run: RuleRun;

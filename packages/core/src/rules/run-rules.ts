@@ -12,7 +12,7 @@
  * one extra pass, never a loop).
  */
 import type { EvalInput } from '../conditions/condition.js';
-import type { OnrampEvent } from '../events/event.js';
+import { emittingRule, type OnrampEvent } from '../events/event.js';
 import { isJsonObject } from '../json/json.js';
 import type { ProfileState } from '../profiles/profile.js';
 import { fireRule, losesPlacement, newRun, type RuleRun } from './apply-actions.js';
@@ -204,14 +204,6 @@ export function setHolding(
   (profile.rules ??= {}).holding = kept.slice();
   outcome.changed = true;
   return holds;
-}
-
-/** `context.onramp.rule` of an event emitted by a rule. */
-export function emittingRule(event: OnrampEvent): string | undefined {
-  const onramp = event.context?.['onramp'];
-  if (!isJsonObject(onramp)) return undefined;
-  const rule = onramp['rule'];
-  return typeof rule === 'string' ? rule : undefined;
 }
 
 /** Emit hops behind an event: `context.onramp.depth` set by the rule that emitted it, else 0. */
