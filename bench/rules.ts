@@ -77,7 +77,7 @@ export async function measureRules(
   const conditions: CompiledCondition[] = onboardingRules.map((rule) =>
     compiler.add(rule.forms.onramp),
   );
-  const { profilePlan } = compiler.finish();
+  const { profilePlan, memoSize } = compiler.finish();
   log(`rules: generating ${formatNumber(options.profiles)} profiles`);
   const profiles = generateProfiles(options.profiles, profilePlan);
   const reader = createAttributeReader(profilePlan, benchNow);
@@ -89,7 +89,7 @@ export async function measureRules(
     profiles,
     benchNow,
   );
-  const onramp = onrampEvaluator(onboardingRules, conditions, profiles, benchNow);
+  const onramp = onrampEvaluator(onboardingRules, conditions, profiles, benchNow, memoSize);
   const growthbook = growthbookEvaluator(onboardingRules, attributes);
   const jsonLogic = jsonLogicEvaluator(onboardingRules, attributes);
   const jre = jsonRulesEngineEvaluator(onboardingRules, attributes);

@@ -1,5 +1,11 @@
 import { evalCondition } from '@growthbook/growthbook';
-import type { CompiledCondition, JsonValue, ProfileState } from '@onramp/core';
+import {
+  createConditionMemo,
+  resetConditionMemo,
+  type CompiledCondition,
+  type JsonValue,
+  type ProfileState,
+} from '@onramp/core';
 import jsonLogic from 'json-logic-js';
 import { Engine, type TopLevelCondition } from 'json-rules-engine';
 import type { HandwrittenRule } from './handwritten-rules.js';
@@ -27,25 +33,33 @@ export interface AsyncEvaluator {
 
 export type Attributes = Record<string, JsonValue>;
 
-/** Onramp's compiled conditions, test() called per rule as runRulesForEvent does per candidate. */
+/**
+ * Onramp's compiled conditions, test() called per rule as runRulesForEvent does per
+ * candidate, with the rule set's shared memo reset once per profile (as once per run):
+ * a window count or the engagement score read by several rules is computed once.
+ */
 export function onrampEvaluator(
   rules: readonly OnboardingRule[],
   conditions: readonly CompiledCondition[],
   profiles: readonly ProfileState[],
   now: number,
+  memoSize: number,
 ): SyncEvaluator {
   const count = conditions.length;
+  const memo = createConditionMemo(memoSize);
   return {
     name: 'Onramp (compiled conditions)',
     countMatches(index) {
-      const input = { profile: profiles[index] as ProfileState, now };
+      resetConditionMemo(memo);
+      const input = { profile: profiles[index] as ProfileState, now, memo };
       let matched = 0;
       for (let r = 0; r < count; r++)
         if ((conditions[r] as CompiledCondition).test(input)) matched++;
       return matched;
     },
     matches(index) {
-      const input = { profile: profiles[index] as ProfileState, now };
+      resetConditionMemo(memo);
+      const input = { profile: profiles[index] as ProfileState, now, memo };
       return rules.filter((_, r) => conditions[r]?.test(input)).map((rule) => rule.id);
     },
   };

@@ -2,10 +2,15 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Value } from '@sinclair/typebox/value';
 import type { OnrampEvent } from '../events/event.js';
-import { createProfile } from '../profiles/apply-event.js';
+import { applyEvent, createProfile } from '../profiles/apply-event.js';
 import { ProfileSettingsSchema, type ProfileSettings } from '../settings/workspace-settings.js';
 import { ConditionError, type EvalInput } from './condition.js';
-import { compileCondition, ConditionCompiler } from './condition-compiler.js';
+import {
+  compileCondition,
+  ConditionCompiler,
+  createConditionMemo,
+  resetConditionMemo,
+} from './condition-compiler.js';
 import { MAX_DEPTH, MAX_NODES } from './validate-condition.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12);
@@ -292,5 +297,50 @@ describe('explain', () => {
     );
     assert.equal(or?.result, true);
     assert.deepEqual(or?.children?.[1]?.actual, ['vip']);
+  });
+});
+
+describe('the shared memo', () => {
+  it('computes each window count and engagement once per run, with the same results', () => {
+    const compiler = new ConditionCompiler({ profiles: settings() });
+    const documents = [
+      { $event: { name: 'Feature Used', within: '7d', count: { $gte: 2 } } },
+      { $event: { name: 'Feature Used', within: '7d', count: { $lt: 5 } } },
+      { $event: { name: 'Feature Used', within: '1h' } },
+      { engagement: { $gte: 0 } },
+      { $and: [{ engagement: { $lt: 1000 } }, { $event: { name: 'Signed Up' } }] },
+    ];
+    const conditions = documents.map((document) => compiler.add(document));
+    const { profilePlan, memoSize } = compiler.finish();
+    assert.equal(memoSize, 3, '7d count, 1h count, engagement');
+    const profile = createProfile('p1', NOW);
+    for (let i = 0; i < 3; i++) {
+      applyEvent(
+        profile,
+        {
+          type: 'track',
+          event: 'Feature Used',
+          messageId: `m${i}`,
+          timestamp: NOW - i * 3_600_000,
+          receivedAt: NOW,
+        },
+        profilePlan,
+        NOW,
+      );
+    }
+    const plain = conditions.map((condition) => condition.test({ profile, now: NOW }));
+    const memo = createConditionMemo(memoSize);
+    const shared = conditions.map((condition) => condition.test({ profile, now: NOW, memo }));
+    assert.deepEqual(shared, plain);
+    assert.deepEqual(plain, [true, true, true, true, false]);
+    assert.ok(
+      [...memo].every((value) => !Number.isNaN(value)),
+      'every slot filled',
+    );
+    // A stale memo would answer for another profile: a run resets it first.
+    resetConditionMemo(memo);
+    assert.ok([...memo].every((value) => Number.isNaN(value)));
+    const empty = createProfile('p2', NOW);
+    assert.equal(conditions[0]?.test({ profile: empty, now: NOW, memo }), false);
   });
 });

@@ -24,6 +24,7 @@ import {
 import type { ConditionNode } from './condition-tree.js';
 import { collectNeeds, toConditionNeeds } from './condition-needs.js';
 import { explainCondition, explainFilter } from './explain-condition.js';
+import type { MemoSlots } from './generate-source.js';
 import { instantiateCondition, instantiateFilter } from './instantiate.js';
 import { validateCondition } from './validate-condition.js';
 
@@ -56,9 +57,9 @@ class PendingCondition implements CompiledCondition {
     }
   }
 
-  bind(plan: ProfilePlan): void {
+  bind(plan: ProfilePlan, memoSlots: MemoSlots): void {
     this.plan = plan;
-    this.test = instantiateCondition(this.node, plan);
+    this.test = instantiateCondition(this.node, plan, memoSlots);
   }
 }
 
@@ -97,8 +98,12 @@ export class ConditionCompiler {
     });
   }
 
-  /** Builds the profile plan with every window, filtered counter and sequence the conditions need; binds them. */
-  finish(): { profilePlan: ProfilePlan } {
+  /**
+   * Builds the profile plan with every window, filtered counter and sequence the
+   * conditions need; binds them. `memoSize` is the length of the EvalInput.memo
+   * they share (createConditionMemo).
+   */
+  finish(): { profilePlan: ProfilePlan; memoSize: number } {
     if (this.finished) throw new Error('ConditionCompiler.finish() called twice');
     this.finished = true;
     const windows = new Set<number>();
@@ -122,9 +127,22 @@ export class ConditionCompiler {
         { path: [], message: `profile windows: ${(error as Error).message}` },
       ]);
     }
-    for (const condition of this.conditions) condition.bind(profilePlan);
-    return { profilePlan };
+    const memoSlots: MemoSlots = new Map();
+    for (const condition of this.conditions) condition.bind(profilePlan, memoSlots);
+    return { profilePlan, memoSize: memoSlots.size };
   }
+}
+
+/**
+ * A memo for the conditions of one compiler (EvalInput.memo). Reuse it across
+ * evaluations by calling resetConditionMemo before each (profile, now).
+ */
+export function createConditionMemo(size: number): Float64Array {
+  return new Float64Array(size).fill(Number.NaN);
+}
+
+export function resetConditionMemo(memo: Float64Array): void {
+  memo.fill(Number.NaN);
 }
 
 /** One-off convenience (tests, bench): compiles one condition and its own profile plan. */

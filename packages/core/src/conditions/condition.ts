@@ -25,6 +25,13 @@ export interface EvalInput {
   context?: JsonObject;
   /** Ids of the segments the profile is in (`segments` path; wired by the segments issue). */
   segments?: ReadonlySet<string>;
+  /**
+   * Behavioural values (window counts, engagement) shared by the conditions of one
+   * compiler while they evaluate the same profile at the same `now`, with no event
+   * applied in between: a rule set's run. Made by createConditionMemo, NaN = not
+   * computed yet. Without it, each condition computes what it reads.
+   */
+  memo?: Float64Array;
 }
 
 /** One problem in a condition: `path` locates it inside the condition document. */

@@ -39,6 +39,12 @@ export const helperNames = [
   'metricNames',
 ] as const;
 
+/**
+ * Slots of EvalInput.memo, shared by the conditions of one compiler: one per
+ * distinct behavioural value (a counter in a window, engagement), by key.
+ */
+export type MemoSlots = Map<string, number>;
+
 export interface GeneratedSource {
   /** The body of `new Function('h', 'k', body)`, returning the test function. */
   readonly body: string;
@@ -46,17 +52,21 @@ export interface GeneratedSource {
 }
 
 /** A profile condition: `function test(input)`. The plan gives window indexes and engagement. */
-export function generateConditionSource(node: ConditionNode, plan: ProfilePlan): GeneratedSource {
+export function generateConditionSource(
+  node: ConditionNode,
+  plan: ProfilePlan,
+  memoSlots: MemoSlots = new Map(),
+): GeneratedSource {
   const builder = new SourceBuilder();
   const locals = new Locals();
-  const generator = new ConditionGenerator(builder, plan);
+  const generator = new ConditionGenerator(builder, plan, memoSlots);
   const expression = generator.condition(node, locals);
   const prologue = generator.usesPlan
     ? `const engagementPlan = ${builder.constant(plan.engagement)}, windowPlan = ${builder.constant(plan.windows)};`
     : '';
   return finish(
     builder,
-    `${prologue} return function test(input) { try { const p = input.profile, now = input.now; ${locals.declaration()} return ${expression}; } catch (error) { return false; } };`,
+    `${prologue} return function test(input) { try { const p = input.profile, now = input.now, M = input.memo; ${locals.declaration()} return ${expression}; } catch (error) { return false; } };`,
   );
 }
 
@@ -64,7 +74,7 @@ export function generateConditionSource(node: ConditionNode, plan: ProfilePlan):
 export function generateFilterSource(node: ConditionNode): GeneratedSource {
   const builder = new SourceBuilder();
   const locals = new Locals();
-  const expression = new ConditionGenerator(builder, undefined).condition(node, locals);
+  const expression = new ConditionGenerator(builder, undefined, new Map()).condition(node, locals);
   return finish(
     builder,
     `return function matches(e) { try { ${locals.declaration()} return ${expression}; } catch (error) { return false; } };`,
@@ -85,7 +95,19 @@ class ConditionGenerator {
   constructor(
     private readonly builder: SourceBuilder,
     private readonly plan: ProfilePlan | undefined,
+    private readonly memoSlots: MemoSlots,
   ) {}
+
+  /**
+   * `compute`, or its value in the memo slot of `key` when the caller shares one
+   * (computed and stored there the first time). NaN marks an empty slot.
+   */
+  private memoized(key: string, compute: string, locals: Locals): string {
+    let slot = this.memoSlots.get(key);
+    if (slot === undefined) this.memoSlots.set(key, (slot = this.memoSlots.size));
+    const m = locals.next('m');
+    return `(M === undefined ? ${compute} : (${m} = M[${slot}], ${m} === ${m} ? ${m} : (M[${slot}] = ${compute})))`;
+  }
 
   condition(node: ConditionNode, locals: Locals): string {
     switch (node.type) {
@@ -197,7 +219,12 @@ class ConditionGenerator {
     this.usesPlan = true;
     const done = locals.next('g');
     const value = locals.next('g');
-    return `(${done} === true ? ${value} : (${done} = true, ${value} = engagementScore(p, engagementPlan, windowPlan, now)))`;
+    const compute = this.memoized(
+      'engagement',
+      'engagementScore(p, engagementPlan, windowPlan, now)',
+      locals,
+    );
+    return `(${done} === true ? ${value} : (${done} = true, ${value} = ${compute}))`;
   }
 
   private counters(counter: CounterRef): string {
@@ -211,7 +238,11 @@ class ConditionGenerator {
     const count =
       node.windowMs === undefined
         ? `(${c} === undefined ? 0 : ${c}[${EVENT_TOTAL}])`
-        : `(${c} === undefined ? 0 : countInWindow(${c}, windowPlan, ${this.windowIndex(node.windowMs)}, now, ${EVENT_BUCKETS}))`;
+        : `(${c} === undefined ? 0 : ${this.memoized(
+            `${counterKey(node.counter)}@${node.windowMs}`,
+            `countInWindow(${c}, windowPlan, ${this.windowIndex(node.windowMs)}, now, ${EVENT_BUCKETS})`,
+            locals,
+          )})`;
     if (node.windowMs !== undefined) this.usesPlan = true;
     if (node.since !== undefined) {
       const d = locals.next('c');
@@ -253,7 +284,6 @@ class ConditionGenerator {
   }
 }
 
-/** `record[key]`, with Object.hasOwn when the key exists on Object.prototype. */
 /**
  * A read from a record keyed by event name (many keys, dictionary mode in V8): the
  * own-property check first is faster there than a plain read, which on a miss also
@@ -264,9 +294,15 @@ function guardedRead(record: string, key: string): string {
   return `(Object.hasOwn(${record}, ${literal}) ? ${record}[${literal}] : undefined)`;
 }
 
+/** `record[key]`, with Object.hasOwn when the key exists on Object.prototype. */
 function ownRead(record: string, key: string): string {
   const literal = JSON.stringify(key);
   return needsOwnCheck(key)
     ? `(Object.hasOwn(${record}, ${literal}) ? ${record}[${literal}] : undefined)`
     : `${record}[${literal}]`;
+}
+
+/** A counter's identity for the memo: the event name, or the filtered counter's key. */
+function counterKey(counter: CounterRef): string {
+  return counter.derived === undefined ? `e:${counter.name}` : `d:${counter.derived.key}`;
 }

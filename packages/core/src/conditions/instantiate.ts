@@ -17,6 +17,7 @@ import {
   generateConditionSource,
   generateFilterSource,
   type GeneratedSource,
+  type MemoSlots,
 } from './generate-source.js';
 
 /** Metric names of the non-track event types ("page" → "$page"); no prototype. */
@@ -46,8 +47,9 @@ function instantiate<T>(generated: GeneratedSource): T {
 export function instantiateCondition(
   node: ConditionNode,
   plan: ProfilePlan,
+  memoSlots?: MemoSlots,
 ): (input: EvalInput) => boolean {
-  return instantiate(generateConditionSource(node, plan));
+  return instantiate(generateConditionSource(node, plan, memoSlots));
 }
 
 export function instantiateFilter(node: ConditionNode): (event: OnrampEvent) => boolean {

@@ -6,7 +6,7 @@
  * problems in the rule settings start with '(settings)'.
  */
 import type { CompiledCondition } from '../conditions/condition.js';
-import { ConditionCompiler } from '../conditions/condition-compiler.js';
+import { ConditionCompiler, createConditionMemo } from '../conditions/condition-compiler.js';
 import { isJsonObject, isUnsafeKey } from '../json/json.js';
 import type { ProfilePlan } from '../profiles/apply-event.js';
 import type { ProfileSettings } from '../settings/workspace-settings.js';
@@ -49,8 +49,9 @@ export function compileRuleSet(
     if (draft !== undefined) drafts.push(draft);
   });
   let profilePlan: ProfilePlan | undefined;
+  let memoSize = 0;
   try {
-    profilePlan = compiler.finish().profilePlan;
+    ({ profilePlan, memoSize } = compiler.finish());
   } catch (error) {
     issues.push(...conditionIssues(error, []));
   }
@@ -69,6 +70,7 @@ export function compileRuleSet(
     index: buildRuleIndex(rules),
     timeZones: new TimeZones(),
     fatigue,
+    memo: createConditionMemo(memoSize),
   };
   return Object.freeze(set);
 }

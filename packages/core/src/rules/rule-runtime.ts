@@ -145,6 +145,12 @@ export interface RuleSetRuntime extends CompiledRuleSet {
   readonly settings: RuleSettings;
   readonly profilePlan: ProfilePlan;
   readonly definitions: readonly RuleDefinition[];
+  /**
+   * The conditions' shared memo (EvalInput.memo), reused by every run: reset at the
+   * start of each, so the rules of one run count each window and engagement once.
+   * Runs never interleave (the processor runs one at a time).
+   */
+  readonly memo: Float64Array;
 }
 
 /** Marks a rule set built by compileRuleSet. */

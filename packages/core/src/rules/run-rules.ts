@@ -12,6 +12,7 @@
  * one extra pass, never a loop).
  */
 import type { EvalInput } from '../conditions/condition.js';
+import { resetConditionMemo } from '../conditions/condition-compiler.js';
 import { emittingRule, type OnrampEvent } from '../events/event.js';
 import { isJsonObject } from '../json/json.js';
 import type { ProfileState } from '../profiles/profile.js';
@@ -52,8 +53,10 @@ export function runRulesForEvent(
   const candidates = candidatesFor(runtime.index, event, name);
   if (candidates.length > 0) {
     const run = newRun(runtime, profile, now, depth, outcome);
-    const withEvent: EvalInput = { profile, now, event };
-    const withoutEvent: EvalInput = { profile, now };
+    // Actions change no event counter, so the memo stays true for the whole run.
+    resetConditionMemo(runtime.memo);
+    const withEvent: EvalInput = { profile, now, event, memo: runtime.memo };
+    const withoutEvent: EvalInput = { profile, now, memo: runtime.memo };
     for (const rank of candidates) {
       const rule = runtime.rules[rank] as RuleRuntime;
       if (rule.trigger.type === 'event') {
@@ -72,7 +75,7 @@ export function runRulesForEvent(
 
 /** The extra pass over condition triggers reading facts that actions of this run changed. */
 function recheckFacts(run: RuleRun, cause: FiringCause, emittedBy?: string): void {
-  const input: EvalInput = { profile: run.profile, now: run.now };
+  const input: EvalInput = { profile: run.profile, now: run.now, memo: run.set.memo };
   for (const rank of run.set.index.factConditions) {
     const rule = run.set.rules[rank] as RuleRuntime;
     if (!crossed(run, rule, input)) continue;
