@@ -5,6 +5,7 @@
  * return inherited properties: the generator and the explainer read segments
  * that exist on Object.prototype or Array.prototype with Object.hasOwn.
  */
+import { touchDetailFields, touchUtmFields } from '../profiles/profile.js';
 import { isUnsafeKey } from '../json/json.js';
 import type { ConditionScope } from './condition.js';
 import type { FieldRef, PathRoot, ValueKind } from './condition-tree.js';
@@ -19,21 +20,7 @@ export const MAX_PATH_SEGMENTS = 16;
 export const MAX_PATH_LENGTH = 256;
 
 /** Fields of a TouchContext (profile.ts): the only `firstTouch.` / `lastTouch.` paths. */
-const touchFields = new Set([
-  'utmSource',
-  'utmMedium',
-  'utmCampaign',
-  'utmTerm',
-  'utmContent',
-  'referrer',
-  'signupSource',
-  'page',
-  'device',
-  'os',
-  'browser',
-  'locale',
-  'timezone',
-]);
+const touchFields: ReadonlySet<string> = new Set([...touchUtmFields, ...touchDetailFields]);
 
 /** Whole paths of the profile with a fixed kind. */
 const fixedPaths: Readonly<Record<string, readonly [PathRoot, ValueKind]>> = {

@@ -12,6 +12,7 @@ import {
   EVENT_FIRST,
   EVENT_LAST,
   EVENT_TOTAL,
+  touchDetailFields,
   type ProfileState,
   type TouchContext,
 } from './profile.js';
@@ -165,16 +166,7 @@ function summarizeTouch(touch: TouchContext | undefined): TouchSummary | null {
   return summary;
 }
 
-const touchFields = [
-  'referrer',
-  'signupSource',
-  'page',
-  'device',
-  'os',
-  'browser',
-  'locale',
-  'timezone',
-] as const;
+const touchFields = touchDetailFields;
 
 const utmFields = [
   ['source', 'utmSource'],

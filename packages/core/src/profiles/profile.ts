@@ -32,6 +32,27 @@ export interface TouchContext {
   timezone?: string;
 }
 
+/** The utm_* fields of a TouchContext, flattened. */
+export const touchUtmFields = [
+  'utmSource',
+  'utmMedium',
+  'utmCampaign',
+  'utmTerm',
+  'utmContent',
+] as const;
+
+/** The other optional fields of a TouchContext, in the order summaries show them. */
+export const touchDetailFields = [
+  'referrer',
+  'signupSource',
+  'page',
+  'device',
+  'os',
+  'browser',
+  'locale',
+  'timezone',
+] as const;
+
 export interface ConsentState {
   /** Category → granted, as last seen in `context.consent.categoryPreferences`. */
   categories: Record<string, boolean>;
