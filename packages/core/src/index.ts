@@ -40,3 +40,6 @@ export * from './rules/compile-rule-set.js';
 export * from './rules/run-rules.js';
 export * from './rules/explain-rules.js';
 export * from './paging/check-page.js';
+export * from './segments/segment-schema.js';
+export * from './segments/segment.js';
+export * from './clustering/clustering.js';

@@ -170,31 +170,31 @@ export function ownValue(record: unknown, key: string): unknown {
   return Object.hasOwn(record, key) ? (record as Record<string, unknown>)[key] : undefined;
 }
 
-/** Segment set: has any / all of the literals. */
+/** The profile's segment ids (`segments` path): has any / all of the literals. */
 export function setHasAny(
-  set: ReadonlySet<string> | undefined,
+  set: readonly string[] | undefined,
   values: readonly JsonValue[],
 ): boolean {
   if (set === undefined) return false;
-  for (let i = 0; i < values.length; i++) if (set.has(values[i] as string)) return true;
+  for (let i = 0; i < values.length; i++) if (set.includes(values[i] as string)) return true;
   return false;
 }
 
 export function setHasAll(
-  set: ReadonlySet<string> | undefined,
+  set: readonly string[] | undefined,
   values: readonly JsonValue[],
 ): boolean {
   if (set === undefined) return false;
-  for (let i = 0; i < values.length; i++) if (!set.has(values[i] as string)) return false;
+  for (let i = 0; i < values.length; i++) if (!set.includes(values[i] as string)) return false;
   return true;
 }
 
 export function setSome(
-  set: ReadonlySet<string> | undefined,
+  set: readonly string[] | undefined,
   predicate: (element: unknown) => boolean,
 ): boolean {
   if (set === undefined) return false;
-  for (const element of set) if (predicate(element)) return true;
+  for (let i = 0; i < set.length; i++) if (predicate(set[i])) return true;
   return false;
 }
 

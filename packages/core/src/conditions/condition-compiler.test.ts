@@ -285,10 +285,8 @@ describe('explain', () => {
       'traits.age': { $gte: 18, $lt: 65 },
       $or: [{ 'traits.plan': 'pro' }, { segments: 'vip' }],
     });
-    const tree = condition.explain({
-      ...input({ age: 70, plan: 'pro' }),
-      segments: new Set(['vip']),
-    });
+    const base = input({ age: 70, plan: 'pro' });
+    const tree = condition.explain({ ...base, profile: { ...base.profile, segments: ['vip'] } });
     assert.equal(tree.result, false);
     const [age, or] = tree.children ?? [];
     assert.deepEqual(

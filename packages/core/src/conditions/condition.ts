@@ -23,8 +23,6 @@ export interface EvalInput {
   event?: OnrampEvent;
   /** Request context of a decide call (page, locale…): `context.*` paths. */
   context?: JsonObject;
-  /** Ids of the segments the profile is in (`segments` path; wired by the segments issue). */
-  segments?: ReadonlySet<string>;
   /**
    * Behavioural values (window counts, engagement) shared by the conditions of one
    * compiler while they evaluate the same profile at the same `now`, with no event

@@ -82,7 +82,7 @@ export function readField(field: FieldRef, source: ReadSource): unknown {
     case 'flows':
       return readSegments(p.flows, [first, 'step']);
     case 'segments':
-      return input.segments;
+      return p.segments;
     case 'now':
       return input.now;
     case 'event.type':
@@ -119,13 +119,13 @@ export function evaluateOp(
   kind: ValueKind,
   element: ElementEvaluator,
 ): boolean {
-  const set = value as ReadonlySet<string> | undefined;
+  const set = value as readonly string[] | undefined;
   switch (op.op) {
     case 'eq':
     case 'ne': {
       const equal =
         kind === 'set'
-          ? typeof op.value === 'string' && set !== undefined && set.has(op.value)
+          ? typeof op.value === 'string' && set !== undefined && set.includes(op.value)
           : equalsOf(value, op.value, kind);
       return op.op === 'eq' ? equal : !equal;
     }
@@ -159,7 +159,7 @@ export function evaluateOp(
         kind === 'set'
           ? set === undefined
             ? 0
-            : set.size
+            : set.length
           : Array.isArray(value)
             ? value.length
             : undefined;

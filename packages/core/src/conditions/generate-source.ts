@@ -198,7 +198,7 @@ class ConditionGenerator {
       case 'flows':
         return `${this.builder.reader([field.segments[0] as string, 'step'])}(p.flows)`;
       case 'segments':
-        return 'input.segments';
+        return 'p.segments';
       case 'now':
         return 'now';
       case 'event.type':

@@ -91,7 +91,7 @@ function generateOp(
       const w = locals.next('w');
       const inner = generateValueTest(op.test, w, 'number', locals, builder, elementPredicate);
       return kind === 'set'
-        ? `(${w} = ${v} === undefined ? 0 : ${v}.size, ${inner})`
+        ? `(${w} = ${v} === undefined ? 0 : ${v}.length, ${inner})`
         : `(Array.isArray(${v}) && (${w} = ${v}.length, ${inner}))`;
     }
     case 'elemMatch': {
@@ -119,7 +119,7 @@ function wrap(expression: string): string {
 function equality(value: JsonValue, v: string, kind: ValueKind, builder: SourceBuilder): string {
   if (kind === 'set') {
     return typeof value === 'string'
-      ? `(${v} !== undefined && ${v}.has(${builder.literal(value)}))`
+      ? `(${v} !== undefined && ${v}.includes(${builder.literal(value)}))`
       : 'false';
   }
   if (value !== null && typeof value === 'object')

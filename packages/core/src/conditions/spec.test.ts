@@ -76,11 +76,15 @@ describe('spec/conditions.json', () => {
         scope: { event: true, context: true },
       });
       const evalInput: EvalInput = {
-        profile: profileOf(input.profile, now),
+        profile: profileOf(
+          input.segments === undefined
+            ? input.profile
+            : { ...input.profile, segments: input.segments },
+          now,
+        ),
         now,
         ...(input.event !== undefined && { event: eventOf(input.event, now, 0) }),
         ...(input.context !== undefined && { context: input.context }),
-        ...(input.segments !== undefined && { segments: new Set(input.segments) }),
       };
       assert.equal(compiled.test(evalInput), expected, 'test()');
       assert.equal(compiled.explain(evalInput).result, expected, 'explain()');

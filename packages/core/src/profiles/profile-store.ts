@@ -19,7 +19,8 @@ export interface DeletedProfile {
   /**
    * The profile it was merged into (alias, identify): every identity linked to
    * the deleted profile is repointed to it. Without it (erasure), the deleted
-   * profile's identity links are removed too.
+   * profile's identity links are removed too. Either way its segment memberships
+   * go (the survivor of a merge is re-evaluated by the processor).
    */
   mergedInto?: string;
 }
@@ -39,6 +40,33 @@ export interface ProfileCommit {
   firings?: readonly { workspaceId: string; firing: RuleFiring }[];
   /** Messages queued by rules: appended to the outbox, once per id. */
   messages?: readonly { workspaceId: string; message: QueuedMessage }[];
+  /**
+   * Segment membership changes of the profiles above, the last per (profile,
+   * segment) only. Idempotent: entering a segment the profile is in keeps its
+   * `since`; leaving one it is not in does nothing; counts move only on a real change.
+   */
+  memberships?: readonly MembershipWrite[];
+}
+
+export interface MembershipWrite {
+  workspaceId: string;
+  profileId: string;
+  /** A segment id, or a cohort band's `cohort:band`. */
+  segment: string;
+  member: boolean;
+  at: number;
+}
+
+export interface SegmentMember {
+  profileId: string;
+  /** When it entered (the first time, if it entered again without leaving in between). */
+  since: number;
+}
+
+/** One sample of a segment's size. */
+export interface SegmentSize {
+  at: number;
+  size: number;
 }
 
 export type QueuedMessage = Extract<RuleEffect, { type: 'message' }>;
@@ -90,5 +118,39 @@ export interface ProfileStore {
   loadCheckpoints(): Promise<Map<number, number>>;
   /** Number of profiles of a workspace. */
   countProfiles(workspaceId: string): Promise<number>;
+  /**
+   * Profiles of a workspace in ascending id order, after `after` (a profile id):
+   * the background passes (segment back-fill, cohort rebuild, clustering) page with it.
+   */
+  scanProfiles(
+    workspaceId: string,
+    options: { after?: string; limit: number },
+  ): Promise<ProfileState[]>;
+  /** The profile's membership of a segment, or undefined. */
+  membership(
+    workspaceId: string,
+    segment: string,
+    profileId: string,
+  ): Promise<SegmentMember | undefined>;
+  /** Members of a segment in ascending profile id order, after `after` (a profile id). */
+  listMembers(
+    workspaceId: string,
+    segment: string,
+    options: { after?: string; limit: number },
+  ): Promise<SegmentMember[]>;
+  /** Current member counts of every segment with at least one member (committed state). */
+  countMembers(workspaceId: string): Promise<Map<string, number>>;
+  /** Records a size sample per segment (the host samples on an interval). */
+  recordSegmentSizes(
+    workspaceId: string,
+    at: number,
+    sizes: ReadonlyMap<string, number>,
+  ): Promise<void>;
+  /** Size samples of a segment with `from` ≤ at < `to`, oldest first, at most `limit`. */
+  segmentSizes(
+    workspaceId: string,
+    segment: string,
+    options: { from: number; to: number; limit: number },
+  ): Promise<SegmentSize[]>;
   close(): Promise<void>;
 }

@@ -129,6 +129,16 @@ export interface ProfileState {
   decisions?: Record<string, PlacementDecision>;
   /** Onboarding flow progress, by flow id. */
   flows?: Record<string, FlowProgress>;
+  /**
+   * Ids of the segments and cohort bands (`cohort:band`) the profile is in, in the
+   * order it entered them; absent when in none. The `segments` condition path.
+   */
+  segments?: string[];
+  /**
+   * Cohort id → the metric value this profile last contributed to the cohort's
+   * population sketch (removed from it when the value changes).
+   */
+  ranked?: Record<string, number>;
 }
 
 /** Rule bookkeeping kept on the profile, all bounded by the rule set's constraints. */
