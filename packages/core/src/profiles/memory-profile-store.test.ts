@@ -1,5 +1,6 @@
 import { createMemoryProfileStore } from './memory-profile-store.js';
 import { describeProfileStoreRuleContract } from './profile-store-rules.contract.js';
+import { describeProfileStoreSegmentContract } from './profile-store-segments.contract.js';
 import { describeProfileStoreContract } from './profile-store.contract.js';
 
 async function open() {
@@ -9,3 +10,4 @@ async function open() {
 
 describeProfileStoreContract('memory', open);
 describeProfileStoreRuleContract('memory', open);
+describeProfileStoreSegmentContract('memory', open);

@@ -2,7 +2,15 @@ import type { IdentityKey } from '../events/event.js';
 import { checkPage } from '../paging/check-page.js';
 import type { RuleFiring } from '../rules/rule.js';
 import type { ProfileState } from './profile.js';
-import type { ProfileStore, QueuedMessage, StoredFiring, StoredTimer } from './profile-store.js';
+import type {
+  MembershipWrite,
+  ProfileStore,
+  QueuedMessage,
+  SegmentMember,
+  SegmentSize,
+  StoredFiring,
+  StoredTimer,
+} from './profile-store.js';
 
 interface WorkspaceProfiles {
   profiles: Map<string, ProfileState>;
@@ -17,11 +25,17 @@ interface WorkspaceProfiles {
   queued: Set<string>;
   /** profileId → its armed timers (rule id → due time), from its committed state. */
   timers: Map<string, [string, number][]>;
+  /** segment → its members (profileId → since); a segment without members has no entry. */
+  members: Map<string, Map<string, number>>;
+  /** profileId → the segments it is in, to remove a deleted profile's memberships without a scan. */
+  segmentsOf: Map<string, Set<string>>;
+  /** segment → its size samples, ascending by time. */
+  sizes: Map<string, SegmentSize[]>;
 }
 
 /**
- * Profiles, identity links, checkpoints, the firing log, the message outbox and
- * the timer index in memory: real code for tests and simulations. A commit is
+ * Profiles, identity links, checkpoints, the firing log, the message outbox,
+ * the timer index, segment memberships and size samples in memory: real code for tests and simulations. A commit is
  * validated and copied before anything changes, so it applies entirely or not
  * at all; states are copied in and out (structuredClone).
  */
@@ -43,6 +57,9 @@ export function createMemoryProfileStore(): ProfileStore {
         outbox: [],
         queued: new Set(),
         timers: new Map(),
+        members: new Map(),
+        segmentsOf: new Map(),
+        sizes: new Map(),
       };
       workspaces.set(id, found);
     }
@@ -61,6 +78,7 @@ export function createMemoryProfileStore(): ProfileStore {
   function remove(ws: WorkspaceProfiles, profileId: string, mergedInto: string | undefined): void {
     ws.profiles.delete(profileId);
     ws.timers.delete(profileId);
+    leaveAll(ws, profileId);
     moveFirings(ws, profileId, mergedInto);
     moveMessages(ws, profileId, mergedInto);
     const identities = ws.linksByProfile.get(profileId);
@@ -131,6 +149,7 @@ export function createMemoryProfileStore(): ProfileStore {
       const states = commit.profiles.map((write) => structuredClone(write.state));
       const firings = structuredClone(commit.firings ?? []);
       const messages = structuredClone(commit.messages ?? []);
+      const memberships = lastMembershipWrites(commit.memberships ?? []);
       validateCheckpoints(commit.checkpoints);
       commit.profiles.forEach((write, i) => save(write.workspaceId, states[i] as ProfileState));
       for (const { workspaceId, identity, profileId } of commit.identities) {
@@ -138,6 +157,7 @@ export function createMemoryProfileStore(): ProfileStore {
       }
       for (const { workspaceId, firing } of firings) appendFiring(workspaceId, firing);
       for (const { workspaceId, message } of messages) queue(workspaceId, message);
+      for (const write of memberships) writeMembership(workspace(write.workspaceId), write);
       for (const { workspaceId, profileId, mergedInto } of commit.deletedProfiles) {
         const ws = workspaces.get(workspaceId);
         if (ws) remove(ws, profileId, mergedInto);
@@ -179,13 +199,139 @@ export function createMemoryProfileStore(): ProfileStore {
       assertOpen();
       return workspaces.get(workspaceId)?.profiles.size ?? 0;
     },
+    async scanProfiles(workspaceId, { after, limit }) {
+      assertOpen();
+      checkPage(limit, undefined);
+      const profiles = workspaces.get(workspaceId)?.profiles;
+      if (!profiles) return [];
+      return pageOfIds(profiles.keys(), after, limit).map((id) =>
+        structuredClone(profiles.get(id) as ProfileState),
+      );
+    },
+    async membership(workspaceId, segment, profileId) {
+      assertOpen();
+      const since = workspaces.get(workspaceId)?.members.get(segment)?.get(profileId);
+      return since === undefined ? undefined : { profileId, since };
+    },
+    async listMembers(workspaceId, segment, { after, limit }) {
+      assertOpen();
+      checkPage(limit, undefined);
+      const members = workspaces.get(workspaceId)?.members.get(segment);
+      if (!members) return [];
+      return pageOfIds(members.keys(), after, limit).map((profileId): SegmentMember => ({
+        profileId,
+        since: members.get(profileId) as number,
+      }));
+    },
+    async countMembers(workspaceId) {
+      assertOpen();
+      const counts = new Map<string, number>();
+      for (const [segment, members] of workspaces.get(workspaceId)?.members ?? []) {
+        counts.set(segment, members.size);
+      }
+      return counts;
+    },
+    async recordSegmentSizes(workspaceId, at, sizes) {
+      assertOpen();
+      checkSegmentSizes(at, sizes);
+      const ws = workspace(workspaceId);
+      for (const [segment, size] of sizes) {
+        let samples = ws.sizes.get(segment);
+        if (!samples) ws.sizes.set(segment, (samples = []));
+        const index = firstIndex(samples, at, sampleTime, true);
+        if (samples[index]?.at === at) samples[index] = { at, size };
+        else samples.splice(index, 0, { at, size });
+      }
+    },
+    async segmentSizes(workspaceId, segment, { from, to, limit }) {
+      assertOpen();
+      checkPage(limit, from);
+      checkPage(limit, to);
+      const samples = workspaces.get(workspaceId)?.sizes.get(segment) ?? [];
+      const start = firstIndex(samples, from, sampleTime, true);
+      const end = Math.max(start, firstIndex(samples, to, sampleTime, true));
+      return samples.slice(start, Math.min(end, start + limit)).map((sample) => ({ ...sample }));
+    },
     async close() {
       closed = true;
     },
   };
 }
 
-/** Erasure drops a profile's firings; a merge moves them to the survivor, in id order. */
+/**
+ * Applies one membership write: entering a segment the profile is in keeps its
+ * `since`, leaving one it is not in does nothing.
+ */
+function writeMembership(ws: WorkspaceProfiles, write: MembershipWrite): void {
+  const { profileId, segment } = write;
+  let members = ws.members.get(segment);
+  if (write.member) {
+    if (members?.has(profileId)) return;
+    if (!members) ws.members.set(segment, (members = new Map()));
+    members.set(profileId, write.at);
+    let segments = ws.segmentsOf.get(profileId);
+    if (!segments) ws.segmentsOf.set(profileId, (segments = new Set()));
+    segments.add(segment);
+  } else if (members?.delete(profileId)) {
+    if (members.size === 0) ws.members.delete(segment);
+    const segments = ws.segmentsOf.get(profileId);
+    segments?.delete(segment);
+    if (segments?.size === 0) ws.segmentsOf.delete(profileId);
+  }
+}
+
+/** A deleted profile (merged or erased) leaves every segment. */
+function leaveAll(ws: WorkspaceProfiles, profileId: string): void {
+  const segments = ws.segmentsOf.get(profileId);
+  if (!segments) return;
+  ws.segmentsOf.delete(profileId);
+  for (const segment of segments) {
+    const members = ws.members.get(segment);
+    members?.delete(profileId);
+    if (members?.size === 0) ws.members.delete(segment);
+  }
+}
+
+/**
+ * The last write per (workspace, profile, segment) of a commit, in their original
+ * order: what every ProfileStore applies. Throws RangeError on a time that is not
+ * a finite number. Returns `writes` itself when no pair repeats (the processor's case).
+ */
+export function lastMembershipWrites(
+  writes: readonly MembershipWrite[],
+): readonly MembershipWrite[] {
+  const lastIndex = new Map<string, number>();
+  writes.forEach((write, i) => {
+    if (!Number.isFinite(write.at)) {
+      throw new RangeError(`invalid membership time ${write.at} for segment ${write.segment}`);
+    }
+    lastIndex.set(`${write.workspaceId}\u0000${write.profileId}\u0000${write.segment}`, i);
+  });
+  if (lastIndex.size === writes.length) return writes;
+  const kept = new Set(lastIndex.values());
+  return writes.filter((_, i) => kept.has(i));
+}
+
+/**
+ * What every ProfileStore checks before recording size samples: a finite time and
+ * member counts that are non-negative integers. Throws RangeError.
+ */
+export function checkSegmentSizes(at: number, sizes: ReadonlyMap<string, number>): void {
+  if (!Number.isFinite(at)) throw new RangeError(`invalid sample time ${at}`);
+  for (const [segment, size] of sizes) {
+    if (!Number.isSafeInteger(size) || size < 0) {
+      throw new RangeError(`invalid size ${size} of segment ${segment}`);
+    }
+  }
+}
+
+/** Up to `limit` of the ids above `after`, ascending (sorted per page: background passes only). */
+function pageOfIds(ids: Iterable<string>, after: string | undefined, limit: number): string[] {
+  const page: string[] = [];
+  for (const id of ids) if (after === undefined || id > after) page.push(id);
+  return page.sort().slice(0, limit);
+}
+
 /** A merged profile's queued messages follow it; an erased one's are removed. */
 function moveMessages(ws: WorkspaceProfiles, profileId: string, mergedInto: string | undefined) {
   if (mergedInto === profileId) return;
@@ -199,6 +345,7 @@ function moveMessages(ws: WorkspaceProfiles, profileId: string, mergedInto: stri
   });
 }
 
+/** Erasure drops a profile's firings; a merge moves them to the survivor, in id order. */
 function moveFirings(ws: WorkspaceProfiles, profileId: string, mergedInto: string | undefined) {
   const moved = ws.firings.get(profileId);
   if (!moved) return;
@@ -220,6 +367,7 @@ function armedTimers(state: ProfileState): [string, number][] {
 
 const firingId = (entry: StoredFiring) => entry.id;
 const messageSeq = (entry: { seq: number }) => entry.seq;
+const sampleTime = (sample: SegmentSize) => sample.at;
 
 /** Index of the first entry whose key is above `value` (or equal, when inclusive), in a list ascending by key. */
 function firstIndex<T>(

@@ -144,6 +144,53 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX message_outbox_by_profile ON message_outbox (workspace, profile_id);
     `,
   },
+  {
+    version: 4,
+    name: 'segment members, counts and size samples; clustering runs',
+    sql: `
+      -- Who is in each segment (or cohort band), written by profile commits.
+      CREATE TABLE segment_members (
+        workspace TEXT NOT NULL,
+        segment TEXT NOT NULL,
+        profile_id TEXT NOT NULL,
+        since INTEGER NOT NULL,
+        PRIMARY KEY (workspace, segment, profile_id)
+      ) WITHOUT ROWID;
+      -- A deleted (merged or erased) profile's rows, without a scan.
+      CREATE INDEX segment_members_by_profile ON segment_members (workspace, profile_id);
+
+      -- Member counts, kept in step with segment_members by the same commit.
+      CREATE TABLE segment_counts (
+        workspace TEXT NOT NULL,
+        segment TEXT NOT NULL,
+        size INTEGER NOT NULL CHECK (size >= 0),
+        PRIMARY KEY (workspace, segment)
+      ) WITHOUT ROWID;
+
+      -- Size samples; the key serves a segment's samples by time range.
+      CREATE TABLE segment_sizes (
+        workspace TEXT NOT NULL,
+        segment TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        size INTEGER NOT NULL CHECK (size >= 0),
+        PRIMARY KEY (workspace, segment, at)
+      ) WITHOUT ROWID;
+
+      -- Runs of clustering jobs, append-only; the run as JSON.
+      CREATE TABLE cluster_runs (
+        workspace TEXT NOT NULL,
+        clustering_id TEXT NOT NULL,
+        run INTEGER NOT NULL CHECK (typeof(run) = 'integer' AND run >= 1),
+        status TEXT NOT NULL CHECK (status IN ('done', 'failed')),
+        -- 1 when the run trained a model (latestModel reads only those).
+        has_model INTEGER NOT NULL,
+        started_at INTEGER NOT NULL,
+        finished_at INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (workspace, clustering_id, run)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /**

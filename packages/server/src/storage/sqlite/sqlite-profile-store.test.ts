@@ -3,6 +3,7 @@ import { it } from 'node:test';
 import { createManualClock } from '@onramp/core';
 import type { ManualClock } from '@onramp/core';
 import { describeProfileStoreRuleContract } from '../../../../core/src/profiles/profile-store-rules.contract.js';
+import { describeProfileStoreSegmentContract } from '../../../../core/src/profiles/profile-store-segments.contract.js';
 import {
   describeProfileStoreContract,
   testProfile,
@@ -29,6 +30,7 @@ async function open(clock: ManualClock) {
 
 describeProfileStoreContract('sqlite', open);
 describeProfileStoreRuleContract('sqlite', open);
+describeProfileStoreSegmentContract('sqlite', open);
 
 it('sqlite profile store: rolls back rows already written when a later statement throws', async () => {
   const temp = openTempDatabase();

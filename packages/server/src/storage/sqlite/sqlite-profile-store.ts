@@ -1,12 +1,14 @@
-import { checkPage } from '@onramp/core';
+import { checkPage, checkSegmentSizes, lastMembershipWrites } from '@onramp/core';
 import type {
   Clock,
   IdentityKey,
+  MembershipWrite,
   ProfileCommit,
   ProfileState,
   ProfileStore,
   QueuedMessage,
   RuleFiring,
+  SegmentSize,
 } from '@onramp/core';
 import type { Database } from './database.js';
 import { createSqliteTimerIndex } from './sqlite-timer-index.js';
@@ -17,11 +19,15 @@ export interface SqliteProfileStoreOptions {
   clock: Clock;
 }
 
+/** Per workspace, segment → how much its member count moved in this commit. */
+type CountChanges = Map<string, Map<string, number>>;
+
 /**
- * Profiles (state as JSON), identity links, processor checkpoints, and what the
- * rules keep: the firing log, the message outbox and the armed timers. A commit
- * is one transaction: a crash or a failing statement leaves the previous state
- * and checkpoints as they were, so the processor replays and never double-counts.
+ * Profiles (state as JSON), identity links, processor checkpoints, what the
+ * rules keep (the firing log, the message outbox and the armed timers) and the
+ * segments' members, member counts and size samples. A commit is one
+ * transaction: a crash or a failing statement leaves the previous state and
+ * checkpoints as they were, so the processor replays and never double-counts.
  */
 export function createSqliteProfileStore(options: SqliteProfileStoreOptions): ProfileStore {
   const { db, clock } = options;
@@ -29,9 +35,11 @@ export function createSqliteProfileStore(options: SqliteProfileStoreOptions): Pr
   const timers = createSqliteTimerIndex(db);
   let closed = false;
 
-  // Order: profiles, links, firings, messages, deletions (firings of a merged
-  // profile follow it, an erased one's go), checkpoints.
+  // Order: profiles, links, firings, messages, memberships, deletions (firings of
+  // a merged profile follow it, an erased one's go, memberships of both go), member
+  // counts, checkpoints.
   const applyCommit = db.transaction((commit: ProfileCommit, now: number) => {
+    const counts: CountChanges = new Map();
     for (const { workspaceId, state } of commit.profiles) {
       sql.upsertProfile.run(workspaceId, state.id, JSON.stringify(state), now);
       timers.write(workspaceId, state);
@@ -41,9 +49,15 @@ export function createSqliteProfileStore(options: SqliteProfileStoreOptions): Pr
     }
     for (const { workspaceId, firing } of commit.firings ?? []) appendFiring(workspaceId, firing);
     for (const { workspaceId, message } of commit.messages ?? []) queue(workspaceId, message, now);
+    if (commit.memberships !== undefined && commit.memberships.length > 0) {
+      writeMemberships(lastMembershipWrites(commit.memberships), counts);
+    }
     for (const { workspaceId, profileId, mergedInto } of commit.deletedProfiles) {
       sql.deleteProfile.run(workspaceId, profileId);
       timers.remove(workspaceId, profileId);
+      for (const segment of sql.deleteMemberships.all(workspaceId, profileId) as string[]) {
+        count(counts, workspaceId, segment, -1);
+      }
       if (mergedInto === undefined) {
         sql.unlinkProfile.run(workspaceId, profileId);
         sql.deleteFirings.run(workspaceId, profileId);
@@ -54,10 +68,38 @@ export function createSqliteProfileStore(options: SqliteProfileStoreOptions): Pr
         sql.repointMessages.run(mergedInto, mergedInto, workspaceId, profileId);
       }
     }
+    if (counts.size > 0) applyCounts(counts);
     for (const [partition, offset] of commit.checkpoints) {
       sql.upsertCheckpoint.run(partition, offset);
     }
   });
+
+  /** Counts move only when a row really went in or out: writes are idempotent. */
+  function writeMemberships(writes: readonly MembershipWrite[], counts: CountChanges): void {
+    for (const { workspaceId, profileId, segment, member, at } of writes) {
+      const changed = member
+        ? sql.enterSegment.run(workspaceId, segment, profileId, at).changes
+        : sql.leaveSegment.run(workspaceId, segment, profileId).changes;
+      if (changed > 0) count(counts, workspaceId, segment, member ? 1 : -1);
+    }
+  }
+
+  function applyCounts(counts: CountChanges): void {
+    for (const [workspaceId, segments] of counts) {
+      for (const [segment, change] of segments) {
+        // An upsert of a negative size would fail the CHECK before its conflict
+        // turned it into an update; a member that leaves always has a count row.
+        if (change > 0) sql.addToCount.run(workspaceId, segment, change);
+        else if (change < 0) sql.subtractFromCount.run(-change, workspaceId, segment);
+      }
+    }
+  }
+
+  const recordSizes = db.transaction(
+    (workspaceId: string, at: number, sizes: ReadonlyMap<string, number>) => {
+      for (const [segment, size] of sizes) sql.recordSize.run(workspaceId, segment, at, size);
+    },
+  );
 
   function appendFiring(workspaceId: string, firing: RuleFiring): void {
     const { profileId, at, ruleId, version } = firing;
@@ -137,14 +179,62 @@ export function createSqliteProfileStore(options: SqliteProfileStoreOptions): Pr
       assertOpen();
       return sql.count.get(workspaceId) as number;
     },
+    async scanProfiles(workspaceId, { after, limit }) {
+      assertOpen();
+      checkPage(limit, undefined);
+      const rows = (
+        after === undefined
+          ? sql.scanFirst.all(workspaceId, limit)
+          : sql.scanAfter.all(workspaceId, after, limit)
+      ) as string[];
+      return rows.map((json) => JSON.parse(json) as ProfileState);
+    },
+    async membership(workspaceId, segment, profileId) {
+      assertOpen();
+      const since = sql.membership.get(workspaceId, segment, profileId) as number | undefined;
+      return since === undefined ? undefined : { profileId, since };
+    },
+    async listMembers(workspaceId, segment, { after, limit }) {
+      assertOpen();
+      checkPage(limit, undefined);
+      const rows = (
+        after === undefined
+          ? sql.membersFirst.all(workspaceId, segment, limit)
+          : sql.membersAfter.all(workspaceId, segment, after, limit)
+      ) as [string, number][];
+      return rows.map(([profileId, since]) => ({ profileId, since }));
+    },
+    async countMembers(workspaceId) {
+      assertOpen();
+      return new Map(sql.memberCounts.all(workspaceId) as [string, number][]);
+    },
+    async recordSegmentSizes(workspaceId, at, sizes) {
+      assertOpen();
+      checkSegmentSizes(at, sizes);
+      recordSizes.immediate(workspaceId, at, sizes);
+    },
+    async segmentSizes(workspaceId, segment, { from, to, limit }) {
+      assertOpen();
+      checkPage(limit, from);
+      checkPage(limit, to);
+      const rows = sql.sizes.all(workspaceId, segment, from, to, limit) as [number, number][];
+      return rows.map(([at, size]): SegmentSize => ({ at, size }));
+    },
     async close() {
       closed = true;
     },
   };
 }
 
+function count(counts: CountChanges, workspaceId: string, segment: string, change: number): void {
+  let segments = counts.get(workspaceId);
+  if (!segments) counts.set(workspaceId, (segments = new Map()));
+  segments.set(segment, (segments.get(segment) ?? 0) + change);
+}
+
 function prepareStatements(db: Database) {
   return {
+    ...prepareSegmentStatements(db),
     upsertProfile: db.prepare(
       `INSERT INTO profiles (workspace, profile_id, state, updated_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (workspace, profile_id)
@@ -203,5 +293,68 @@ function prepareStatements(db: Database) {
       .raw(),
     checkpoints: db.prepare('SELECT log_partition, log_offset FROM checkpoints').raw(),
     count: db.prepare('SELECT count(*) FROM profiles WHERE workspace = ?').pluck(),
+  };
+}
+
+function prepareSegmentStatements(db: Database) {
+  return {
+    enterSegment: db.prepare(
+      `INSERT INTO segment_members (workspace, segment, profile_id, since) VALUES (?, ?, ?, ?)
+       ON CONFLICT (workspace, segment, profile_id) DO NOTHING`,
+    ),
+    leaveSegment: db.prepare(
+      'DELETE FROM segment_members WHERE workspace = ? AND segment = ? AND profile_id = ?',
+    ),
+    deleteMemberships: db
+      .prepare(
+        'DELETE FROM segment_members WHERE workspace = ? AND profile_id = ? RETURNING segment',
+      )
+      .pluck(),
+    addToCount: db.prepare(
+      `INSERT INTO segment_counts (workspace, segment, size) VALUES (?, ?, ?)
+       ON CONFLICT (workspace, segment) DO UPDATE SET size = size + excluded.size`,
+    ),
+    subtractFromCount: db.prepare(
+      'UPDATE segment_counts SET size = size - ? WHERE workspace = ? AND segment = ?',
+    ),
+    membership: db
+      .prepare(
+        'SELECT since FROM segment_members WHERE workspace = ? AND segment = ? AND profile_id = ?',
+      )
+      .pluck(),
+    membersFirst: db
+      .prepare(
+        `SELECT profile_id, since FROM segment_members WHERE workspace = ? AND segment = ?
+         ORDER BY profile_id LIMIT ?`,
+      )
+      .raw(),
+    membersAfter: db
+      .prepare(
+        `SELECT profile_id, since FROM segment_members
+         WHERE workspace = ? AND segment = ? AND profile_id > ? ORDER BY profile_id LIMIT ?`,
+      )
+      .raw(),
+    memberCounts: db
+      .prepare('SELECT segment, size FROM segment_counts WHERE workspace = ? AND size > 0')
+      .raw(),
+    recordSize: db.prepare(
+      `INSERT INTO segment_sizes (workspace, segment, at, size) VALUES (?, ?, ?, ?)
+       ON CONFLICT (workspace, segment, at) DO UPDATE SET size = excluded.size`,
+    ),
+    sizes: db
+      .prepare(
+        `SELECT at, size FROM segment_sizes WHERE workspace = ? AND segment = ? AND at >= ?
+         AND at < ? ORDER BY at LIMIT ?`,
+      )
+      .raw(),
+    scanFirst: db
+      .prepare('SELECT state FROM profiles WHERE workspace = ? ORDER BY profile_id LIMIT ?')
+      .pluck(),
+    scanAfter: db
+      .prepare(
+        `SELECT state FROM profiles WHERE workspace = ? AND profile_id > ?
+         ORDER BY profile_id LIMIT ?`,
+      )
+      .pluck(),
   };
 }

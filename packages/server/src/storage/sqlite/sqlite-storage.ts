@@ -1,6 +1,7 @@
-import type { Clock } from '@onramp/core';
+import type { Clock, ClusterRunStore } from '@onramp/core';
 import type { EngineStorage } from '../../engine/create-engine.js';
 import { openDatabase } from './database.js';
+import { createSqliteClusterRunStore } from './sqlite-cluster-run-store.js';
 import { createSqliteDeadLetterStore } from './sqlite-dead-letter-store.js';
 import { createSqliteEventLog, type SqliteEventLog } from './sqlite-event-log.js';
 import { createSqliteProfileStore } from './sqlite-profile-store.js';
@@ -17,6 +18,8 @@ export interface SqliteStorageOptions {
 
 export interface SqliteStorage extends EngineStorage {
   eventLog: SqliteEventLog;
+  /** Runs of clustering jobs. */
+  clusterRuns: ClusterRunStore;
   /** Closes the database; call after the stores were closed (engine.stop()). */
   close(): void;
 }
@@ -25,6 +28,7 @@ export interface SqliteStorage extends EngineStorage {
 export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage {
   const db = openDatabase({ path: options.path, durability: options.durability });
   const ruleConfigs = createSqliteRuleConfigStore({ db });
+  const clusterRuns = createSqliteClusterRunStore({ db });
   return {
     eventLog: createSqliteEventLog({
       db,
@@ -36,8 +40,10 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
     deadLetters: createSqliteDeadLetterStore({ db }),
     workspaces: createSqliteWorkspaceStore({ db }),
     ruleConfigs,
+    clusterRuns,
     close() {
       void ruleConfigs.close();
+      void clusterRuns.close();
       if (db.open) db.close();
     },
   };
