@@ -65,6 +65,14 @@ export function metricName(event: Pick<OnrampEvent, 'type' | 'event'>): string {
  * The rule that emitted the event (`context.onramp.rule`), if one did: such an event
  * is the engine's output, counted by name but not as the person's activity.
  */
+/** The segment whose membership change emitted this event (`Segment Entered` / `Segment Exited`), if any. */
+export function emittingSegment(event: Pick<OnrampEvent, 'context'>): string | undefined {
+  const onramp = event.context?.['onramp'];
+  if (!isJsonObject(onramp)) return undefined;
+  const segment = onramp['segment'];
+  return typeof segment === 'string' ? segment : undefined;
+}
+
 export function emittingRule(event: Pick<OnrampEvent, 'context'>): string | undefined {
   const onramp = event.context?.['onramp'];
   if (!isJsonObject(onramp)) return undefined;

@@ -13,6 +13,11 @@ import type { IdentityLink, ProfileStore, ProfileWrite } from '../profiles/profi
 import type { CompiledRuleSet } from '../rules/rule.js';
 import { chainDepth, runRuleTimer, runRulesForEvent } from '../rules/run-rules.js';
 import type { Clock } from '../time/clock.js';
+import type { MembershipChange, PopulationState } from '../segments/segment.js';
+import { SEGMENT_TIMER } from '../segments/segment-runtime.js';
+import type { SweepScope } from '../segments/update-memberships.js';
+import { forgetCohortValues } from '../segments/update-memberships.js';
+import { AudienceStep, type AudienceStepContext } from './run-audiences.js';
 import { ProfileCache } from './profile-cache.js';
 import { RuleOutput, type DueTimer, type RuleOutputHooks } from './rule-output.js';
 
@@ -23,6 +28,8 @@ export interface ProfileChange {
   profile: ProfileState;
   /** receivedAt of the last event that changed it in this pass. */
   causedAt: number;
+  /** Segments and cohort bands it entered or left in this pass, in order. */
+  memberships?: MembershipChange[];
 }
 
 export interface ProcessorOptions extends RuleOutputHooks {
@@ -43,6 +50,8 @@ export interface ProcessorOptions extends RuleOutputHooks {
    * its profilePlan is the one planOf must return.
    */
   rulesOf?: (workspaceId: string) => CompiledRuleSet | undefined;
+  /** The live cohort sketches and cluster models of a workspace (absent: cohorts and clusters stay empty). */
+  populationOf?: (workspaceId: string) => PopulationState | undefined;
   /**
    * Awaited between read batches, so a long replay lets the host serve requests
    * (the server passes a setImmediate turn); the domain itself keeps no timers.
@@ -73,11 +82,15 @@ export class Processor {
   private readonly applied = new Map<number, number>();
   private applyCount = 0;
   private readonly ruleOutput: RuleOutput;
+  private readonly audiences: AudienceStep;
+  /** Profiles created or merged while applying the current entry: all their segments are evaluated. */
+  private readonly reshaped = new Set<ProfileState>();
   private errorCount = 0;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: ProcessorOptions) {
     this.ruleOutput = new RuleOutput(options);
+    this.audiences = new AudienceStep(this.ruleOutput);
   }
 
   /** Loads the checkpoints; the next catchUp replays everything after them. */
@@ -198,7 +211,11 @@ export class Processor {
     for (const entry of entries) {
       try {
         const change = this.applyEntry(entry, now);
-        if (change !== undefined) changes.set(change.profile, change);
+        if (change !== undefined) {
+          const earlier = changes.get(change.profile)?.memberships;
+          if (earlier !== undefined) change.memberships = earlier.concat(change.memberships ?? []);
+          changes.set(change.profile, change);
+        }
       } catch (error) {
         // A poison event must not stop the partition: count it, report it with its offset, go on.
         this.errorCount++;
@@ -219,17 +236,103 @@ export class Processor {
     if (plan === undefined) throw new Error(`unknown workspace ${entry.workspaceId}`);
     const cache = this.cacheOf(entry.workspaceId);
     const rules = this.options.rulesOf?.(entry.workspaceId);
+    this.reshaped.clear();
     const profile = resolveProfile(entry.event, this.graphOf(entry.workspaceId, cache, plan, now));
     applyEvent(profile, entry.event, plan, now);
     cache.markDirty(profile.id);
+    const change: ProfileChange = {
+      workspaceId: entry.workspaceId,
+      profile,
+      causedAt: entry.event.receivedAt,
+    };
     if (rules !== undefined) {
-      const outcome = runRulesForEvent(rules, profile, entry.event, {
-        now,
-        depth: chainDepth(entry.event),
-      });
+      const event = entry.event;
+      const depth = chainDepth(event);
+      const context = this.audienceContext(entry.workspaceId, rules, now);
+      const active = rules.audiences.active;
+      const memberships: MembershipChange[] = [];
+      if (active) {
+        const full = this.reshaped.has(profile);
+        memberships.push(...this.audiences.forEvent(context, profile, event, depth, full).changes);
+      }
+      const outcome = runRulesForEvent(rules, profile, event, { now, depth });
       this.ruleOutput.take(entry.workspaceId, profile.id, outcome);
+      if (active && outcome.firings.length > 0) {
+        memberships.push(
+          ...this.audiences.afterRules(context, profile, event.messageId, depth).changes,
+        );
+      }
+      if (memberships.length > 0) change.memberships = memberships;
     }
-    return { workspaceId: entry.workspaceId, profile, causedAt: entry.event.receivedAt };
+    return change;
+  }
+
+  private audienceContext(
+    workspaceId: string,
+    rules: CompiledRuleSet,
+    now: number,
+  ): AudienceStepContext {
+    return { workspaceId, rules, population: this.options.populationOf?.(workspaceId), now };
+  }
+
+  /**
+   * One page of a background pass over stored profiles (segment back-fill, cohort
+   * re-banding, labelling after a clustering run): each profile, or its fresher copy
+   * in memory, is evaluated in `scope` under the processor's lock, between batches
+   * of events. Changed profiles are kept in memory to be committed by the next flush.
+   */
+  sweepAudiences(
+    workspaceId: string,
+    stored: readonly ProfileState[],
+    scope: SweepScope,
+    cause: string,
+  ): Promise<{ visited: number; changed: number; entered: number; exited: number }> {
+    return this.serialize(async () => {
+      const result = { visited: 0, changed: 0, entered: 0, exited: 0 };
+      const rules = this.options.rulesOf?.(workspaceId);
+      if (rules === undefined) return result;
+      const cache = this.cacheOf(workspaceId);
+      const context = this.audienceContext(workspaceId, rules, this.options.clock.now());
+      const changes: ProfileChange[] = [];
+      for (const copy of stored) {
+        if (cache.deleted.has(copy.id)) continue;
+        const hot = cache.get(copy.id);
+        const profile = hot ?? copy;
+        result.visited++;
+        const step = this.audiences.sweep(context, profile, scope, cause);
+        if (!step.changed) continue;
+        if (hot === undefined) cache.addLoaded(profile);
+        cache.markDirty(profile.id);
+        result.changed++;
+        for (const { on } of step.changes) result[on]++;
+        changes.push({
+          workspaceId,
+          profile,
+          causedAt: context.now,
+          ...(step.changes.length > 0 && { memberships: step.changes }),
+        });
+      }
+      if (changes.length > 0) this.options.onChanges?.(changes);
+      return result;
+    });
+  }
+
+  /**
+   * Reads stored profiles (or their fresher copies in memory) under the processor's
+   * lock without changing them: cohort sketch rebuilds, clustering samples.
+   */
+  visitProfiles(
+    workspaceId: string,
+    stored: readonly ProfileState[],
+    visit: (profile: ProfileState) => void,
+  ): Promise<void> {
+    return this.serialize(async () => {
+      const cache = this.cacheOf(workspaceId);
+      for (const copy of stored) {
+        if (cache.deleted.has(copy.id)) continue;
+        visit(cache.get(copy.id) ?? copy);
+      }
+    });
   }
 
   /**
@@ -246,6 +349,19 @@ export class Processor {
         const rules = this.options.rulesOf?.(timer.workspaceId);
         const profile = this.caches.get(timer.workspaceId)?.get(timer.profileId);
         if (rules === undefined || profile === undefined) continue;
+        if (timer.ruleId === SEGMENT_TIMER) {
+          const context = this.audienceContext(timer.workspaceId, rules, now);
+          const step = this.audiences.onTimer(context, profile, timer.dueAt);
+          if (!step.changed) continue;
+          this.cacheOf(timer.workspaceId).markDirty(profile.id);
+          changes.push({
+            workspaceId: timer.workspaceId,
+            profile,
+            causedAt: timer.dueAt,
+            ...(step.changes.length > 0 && { memberships: step.changes }),
+          });
+          continue;
+        }
         const outcome = runRuleTimer(rules, profile, timer.ruleId, timer.dueAt, now);
         if (!outcome.changed) continue;
         fired += outcome.firings.length;
@@ -354,6 +470,7 @@ export class Processor {
       lookup: (identity) => cache.lookup(identity),
       create: () => {
         const profile = createProfile(this.options.newProfileId(), now);
+        this.reshaped.add(profile);
         cache.profiles.set(profile.id, profile);
         cache.markDirty(profile.id);
         return profile;
@@ -374,6 +491,11 @@ export class Processor {
         cache.markDirty(profile.id);
       },
       merge: (target, source) => {
+        const audiences = this.options.rulesOf?.(workspaceId)?.audiences;
+        if (audiences !== undefined) {
+          forgetCohortValues(audiences, source, this.options.populationOf?.(workspaceId));
+        }
+        this.reshaped.add(target);
         mergeProfiles(target, source, plan, now);
         this.ruleOutput.announceInheritedTimers(workspaceId, target, source);
         for (const anonymousId of source.anonymousIds) {
@@ -415,6 +537,7 @@ export class Processor {
       checkpoints: new Map(this.applied),
       firings: ruleOutput.firings,
       messages: ruleOutput.messages,
+      memberships: [...ruleOutput.memberships.values()],
     });
     const pending = [...this.caches.values()].map((cache) => ({
       cache,

@@ -1,6 +1,7 @@
 import type { OnrampEvent } from '../events/event.js';
 import type { ProfileState } from '../profiles/profile.js';
-import type { QueuedMessage } from '../profiles/profile-store.js';
+import type { MembershipWrite, QueuedMessage } from '../profiles/profile-store.js';
+import type { MembershipChange } from '../segments/segment.js';
 import type { RuleFiring, RuleOutcome, SuppressionReason } from '../rules/rule.js';
 
 /** A time trigger to run: the rule's timer on one profile, due at `dueAt`. */
@@ -34,6 +35,8 @@ export interface RuleOutputHooks {
 export interface PendingRuleOutput {
   firings: { workspaceId: string; firing: RuleFiring }[];
   messages: { workspaceId: string; message: QueuedMessage }[];
+  /** The last membership write per (workspace, profile, segment). */
+  memberships: Map<string, MembershipWrite>;
 }
 
 /**
@@ -42,7 +45,7 @@ export interface PendingRuleOutput {
  * the host at once.
  */
 export class RuleOutput {
-  private pending: PendingRuleOutput = { firings: [], messages: [] };
+  private pending: PendingRuleOutput = { firings: [], messages: [], memberships: new Map() };
   private fired = 0;
   private readonly emitting = new Set<Promise<void>>();
 
@@ -74,6 +77,31 @@ export class RuleOutput {
     }
   }
 
+  /** Membership changes of a profile, to commit with it; the events they emit go to the log now. */
+  takeMemberships(
+    workspaceId: string,
+    profileId: string,
+    changes: readonly MembershipChange[],
+    at: number,
+    events: OnrampEvent[],
+  ): void {
+    for (const { segment, on } of changes) {
+      this.pending.memberships.set(`${workspaceId}\u0000${profileId}\u0000${segment}`, {
+        workspaceId,
+        profileId,
+        segment,
+        member: on === 'entered',
+        at,
+      });
+    }
+    if (events.length > 0) this.track(this.hooks.onEmit?.(workspaceId, events));
+  }
+
+  /** Announces a timer armed outside rules (the `$segments` timer) to the scheduler. */
+  announceTimer(timer: DueTimer): void {
+    this.hooks.onTimersArmed?.([timer]);
+  }
+
   /** Timers the survivor of a merge took over from the merged profile: the scheduler must know them. */
   announceInheritedTimers(workspaceId: string, target: ProfileState, source: ProfileState): void {
     const inherited = source.rules?.timers;
@@ -103,15 +131,18 @@ export class RuleOutput {
   /** Takes what waits for a commit. */
   drain(): PendingRuleOutput {
     const drained = this.pending;
-    this.pending = { firings: [], messages: [] };
+    this.pending = { firings: [], messages: [], memberships: new Map() };
     return drained;
   }
 
   /** Puts back what a failed commit did not write, before anything taken since. */
   restore(drained: PendingRuleOutput): void {
+    const memberships = new Map(drained.memberships);
+    for (const [key, write] of this.pending.memberships) memberships.set(key, write);
     this.pending = {
       firings: drained.firings.concat(this.pending.firings),
       messages: drained.messages.concat(this.pending.messages),
+      memberships,
     };
   }
 }

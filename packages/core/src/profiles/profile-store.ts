@@ -27,7 +27,8 @@ export interface DeletedProfile {
 
 /**
  * What one processor flush writes, all or nothing. Applied in this order:
- * profiles, identity links, deletions (with their repointing), checkpoints.
+ * profiles, identity links, firings, messages, memberships, deletions (with their
+ * repointing; a deleted profile's memberships go), checkpoints.
  */
 export interface ProfileCommit {
   profiles: readonly ProfileWrite[];

@@ -62,8 +62,10 @@ export interface ProfileSummary {
   decisions: Record<string, DecisionSummary>;
   /** Onboarding flow progress by flow id. */
   flows: Record<string, { step: string; at: string }>;
-  /** Armed time triggers: rule id → due time. */
+  /** Armed time triggers: rule id → due time (`$segments`: the re-check of time-dependent segments). */
   timers: Record<string, string>;
+  /** Segments and cohort bands (`cohort:band`) the profile is in, in the order it entered them. */
+  segments: string[];
 }
 
 export interface DecisionSummary {
@@ -119,6 +121,7 @@ export function summarizeProfile(
     decisions: summarizeDecisions(state, now),
     flows: copyRecord(state.flows ?? {}, (flow) => ({ step: flow.step, at: iso(flow.at) })),
     timers: copyRecord(state.rules?.timers ?? {}, iso),
+    segments: [...(state.segments ?? [])],
   };
 }
 

@@ -23,11 +23,15 @@ import {
   type RuleSetRuntime,
 } from './rule-runtime.js';
 import type { RuleDefinition, RuleSettings } from './rule-schema.js';
+import { addSegments, type SegmentConfig } from '../segments/compile-segments.js';
+import type { SegmentSetRuntime } from '../segments/segment-runtime.js';
 
 export interface CompileRuleSetOptions {
   profiles: ProfileSettings;
   settings: RuleSettings;
   version: number;
+  /** The version's segments, cohorts and clusterings: compiled with the rules, one profile plan. */
+  audiences?: SegmentConfig;
 }
 
 type Path = (string | number)[];
@@ -48,6 +52,7 @@ export function compileRuleSet(
     const draft = compileRule(definition, index, compiler, issues, ids);
     if (draft !== undefined) drafts.push(draft);
   });
+  const bindAudiences = addSegments(options.audiences ?? {}, compiler, issues);
   let profilePlan: ProfilePlan | undefined;
   let memoSize = 0;
   try {
@@ -55,7 +60,11 @@ export function compileRuleSet(
   } catch (error) {
     issues.push(...conditionIssues(error, []));
   }
-  if (issues.length > 0 || profilePlan === undefined) throw new RuleConfigError(issues);
+  const audiences = profilePlan === undefined ? undefined : bindAudiences(profilePlan);
+  if (audiences !== undefined) checkSegmentTriggers(drafts, audiences, issues);
+  if (issues.length > 0 || profilePlan === undefined || audiences === undefined) {
+    throw new RuleConfigError(issues);
+  }
   drafts.sort((a, b) => b.priority - a.priority || a.order - b.order);
   const rules: RuleRuntime[] = drafts.map((draft, rank) => Object.freeze({ ...draft, rank }));
   const set: RuleSetRuntime = {
@@ -71,8 +80,25 @@ export function compileRuleSet(
     timeZones: new TimeZones(),
     fatigue,
     memo: createConditionMemo(memoSize),
+    audiences,
   };
   return Object.freeze(set);
+}
+
+/** A segment trigger must name a segment or cohort band of the same version. */
+function checkSegmentTriggers(
+  drafts: readonly Draft[],
+  audiences: SegmentSetRuntime,
+  issues: RuleIssue[],
+): void {
+  for (const draft of drafts) {
+    const trigger = draft.trigger;
+    if (trigger.type !== 'segment' || audiences.memberships.has(trigger.segment)) continue;
+    issues.push({
+      path: [draft.order, 'trigger', 'segment'],
+      message: `unknown segment "${trigger.segment}" (a segment id, or "cohort:band")`,
+    });
+  }
 }
 
 function isTimerTrigger(trigger: CompiledTrigger): boolean {

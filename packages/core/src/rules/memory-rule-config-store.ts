@@ -63,6 +63,10 @@ function copyVersion(version: RuleConfigVersion | undefined): RuleConfigVersion 
     version: version.version,
     rules: structuredClone(rules),
     settings: structuredClone(settings),
+    // As every store: versions without segments read as having none.
+    segments: structuredClone(version.segments ?? []),
+    cohorts: structuredClone(version.cohorts ?? []),
+    clusterings: structuredClone(version.clusterings ?? []),
     createdAt,
     source,
     ...(fileDigest !== undefined && { fileDigest }),

@@ -35,6 +35,22 @@ function configVersion(
     version,
     rules: Array.from({ length: version }, (_, i) => rule(`r${i + 1}`)),
     settings: { defaultTimezone: 'UTC', maxChainDepth: 3 },
+    segments: version % 2 === 0 ? [{ id: `s${version}`, condition: { 'traits.plan': 'pro' } }] : [],
+    cohorts:
+      version === 2
+        ? [
+            {
+              id: 'engagement',
+              metric: 'engagement',
+              bands: [
+                { id: 'top', percent: 20 },
+                { id: 'rest', percent: 80 },
+              ],
+              minPopulation: 20,
+            },
+          ]
+        : [],
+    clusterings: [],
     createdAt: 1_767_225_600_000 + version,
     source: 'api',
     ...fields,

@@ -1,11 +1,24 @@
 import type { RuleDefinition, RuleSettings } from './rule-schema.js';
+import type {
+  ClusteringDefinition,
+  CohortDefinition,
+  SegmentDefinition,
+} from '../segments/segment-schema.js';
 
-/** One published version of a workspace's rules. Versions start at 1 and never change. */
+/**
+ * One published version of a workspace's behaviour config: rules, rule settings,
+ * segments, cohorts and clustering jobs, published together (docs/decisions/0016).
+ * Versions start at 1 and never change.
+ */
 export interface RuleConfigVersion {
   workspaceId: string;
   version: number;
   rules: RuleDefinition[];
   settings: RuleSettings;
+  /** Absent in versions published before segments existed: none. */
+  segments?: SegmentDefinition[];
+  cohorts?: CohortDefinition[];
+  clusterings?: ClusteringDefinition[];
   createdAt: number;
   /** Who published it: the config file (with its digest) or the admin API. */
   source: 'file' | 'api';

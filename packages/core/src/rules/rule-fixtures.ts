@@ -12,6 +12,14 @@ import { ProfileSettingsSchema, type ProfileSettings } from '../settings/workspa
 import { compileRuleSet } from './compile-rule-set.js';
 import type { CompiledRuleSet } from './rule.js';
 import {
+  ClusteringSchema,
+  CohortSchema,
+  SegmentSchema,
+  type ClusteringDefinition,
+  type CohortDefinition,
+  type SegmentDefinition,
+} from '../segments/segment-schema.js';
+import {
   RuleSchema,
   RuleSettingsSchema,
   type RuleDefinition,
@@ -40,6 +48,32 @@ export function compileRules(
     profiles: defaultProfileSettings(),
     settings: ruleSettings(settings),
     version,
+  });
+}
+
+/** Rules, segments, cohorts and clusterings as written (defaults filled), compiled together. */
+export function compileConfig(
+  config: {
+    rules?: readonly Record<string, unknown>[];
+    segments?: readonly Record<string, unknown>[];
+    cohorts?: readonly Record<string, unknown>[];
+    clusterings?: readonly Record<string, unknown>[];
+  },
+  version = 1,
+): CompiledRuleSet {
+  const fill = <T>(
+    schema: Parameters<typeof Value.Default>[0],
+    items = [] as readonly Record<string, unknown>[],
+  ) => items.map((item) => Value.Default(schema, structuredClone(item)) as T);
+  return compileRuleSet((config.rules ?? []).map(ruleDefinition), {
+    profiles: defaultProfileSettings(),
+    settings: ruleSettings(),
+    version,
+    audiences: {
+      segments: fill<SegmentDefinition>(SegmentSchema, config.segments),
+      cohorts: fill<CohortDefinition>(CohortSchema, config.cohorts),
+      clusterings: fill<ClusteringDefinition>(ClusteringSchema, config.clusterings),
+    },
   });
 }
 

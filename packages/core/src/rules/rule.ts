@@ -10,6 +10,7 @@ import type { JsonObject } from '../json/json.js';
 import type { ProfilePlan } from '../profiles/apply-event.js';
 import type { ProfileState } from '../profiles/profile.js';
 import type { Action, RuleDefinition, RuleSettings } from './rule-schema.js';
+import type { SegmentSetRuntime } from '../segments/segment-runtime.js';
 
 /** One problem in a rule set; `path` starts at the rules array: [index, 'condition', …]. */
 export interface RuleIssue {
@@ -17,9 +18,22 @@ export interface RuleIssue {
   message: string;
 }
 
+/** An issue's path as text: `rules.0.condition`, `segments.2.id`, `ruleSettings.fatigue`. */
+export function issuePath(path: readonly (string | number)[]): string {
+  const [first, ...rest] = path;
+  const roots: Record<string, string> = {
+    '(settings)': 'ruleSettings',
+    '(segments)': 'segments',
+    '(cohorts)': 'cohorts',
+    '(clusterings)': 'clusterings',
+  };
+  const root = typeof first === 'string' && Object.hasOwn(roots, first) ? roots[first] : undefined;
+  return root === undefined ? ['rules', ...path].join('.') : [root, ...rest].join('.');
+}
+
 export class RuleConfigError extends Error {
   constructor(readonly issues: RuleIssue[]) {
-    super(issues.map((issue) => `rules.${issue.path.join('.')}: ${issue.message}`).join('; '));
+    super(issues.map((issue) => `${issuePath(issue.path)}: ${issue.message}`).join('; '));
     this.name = 'RuleConfigError';
   }
 }
@@ -116,6 +130,10 @@ export interface CompiledRuleSet {
   readonly definitions: readonly RuleDefinition[];
   /** Whether any rule has a time trigger (the host then runs a timer scheduler). */
   readonly hasTimers: boolean;
+  /** The version's segments, cohorts and clusterings, compiled with the rules. */
+  readonly audiences: SegmentSetRuntime;
+  /** Shared by every condition of the version (rules and segments): see EvalInput.memo. */
+  readonly memo: Float64Array;
 }
 
 /** How an event reaches the rules: `depth` counts emit hops (0 for an ingested event). */

@@ -50,7 +50,17 @@ export interface PopulationState {
    */
   cohortBand(cohortId: string, value: number): number | undefined;
   /** A profile's contribution to a cohort moved: `from` removed (if any), `to` added (if any). */
-  observe(cohortId: string, from: number | undefined, to: number | undefined): void;
+  observe(
+    cohortId: string,
+    profileId: string,
+    from: number | undefined,
+    to: number | undefined,
+  ): void;
+  /**
+   * False while the cohort's sketch is first being built after a start (or a new
+   * metric): bands are then left as they are, not emptied.
+   */
+  cohortReady(cohortId: string): boolean;
   /** The model of a clustering, once a run has trained one. */
   clusterModel(clusteringId: string): ClusterModel | undefined;
 }

@@ -3,8 +3,14 @@ import { readFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import {
+  ClusteringSchema,
+  CohortSchema,
   RuleConfigError,
   RuleSchema,
+  SegmentSchema,
+  type ClusteringDefinition,
+  type CohortDefinition,
+  type SegmentDefinition,
   RuleSettingsSchema,
   WorkspaceSettingsSchema,
   compileRuleSet,
@@ -26,9 +32,13 @@ export const ConfigFileSchema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     ...WorkspaceSettingsSchema.properties,
-    /** The rules (docs/rules.md); published as a new rule config version when they change. */
+    /** The rules (docs/rules.md); published as a new config version when they change. */
     rules: Type.Array(RuleSchema, { default: [] }),
     ruleSettings: RuleSettingsSchema,
+    /** Segments, cohorts and clustering jobs (docs/segments.md), published with the rules. */
+    segments: Type.Array(SegmentSchema, { default: [] }),
+    cohorts: Type.Array(CohortSchema, { default: [] }),
+    clusterings: Type.Array(ClusteringSchema, { default: [] }),
   },
   { additionalProperties: false },
 );
@@ -128,6 +138,11 @@ function checkRules(config: ConfigFile, at: IssueAt): void {
       profiles: config.profiles,
       settings: config.ruleSettings,
       version: 0,
+      audiences: {
+        segments: config.segments,
+        cohorts: config.cohorts,
+        clusterings: config.clusterings,
+      },
     });
   } catch (error) {
     if (!(error instanceof RuleConfigError)) throw error;
@@ -135,10 +150,17 @@ function checkRules(config: ConfigFile, at: IssueAt): void {
   }
 }
 
-/** A compiler issue's path in the file: settings issues ('(settings)', …) are under ruleSettings. */
+/** A compiler issue's path in the file: '(settings)' → ruleSettings, '(segments)' → segments… */
 function fileRulePath([first, ...rest]: (string | number)[]): (string | number)[] {
   if (first === undefined) return ['rules'];
-  return first === '(settings)' ? ['ruleSettings', ...rest] : ['rules', first, ...rest];
+  const roots: Record<string, string> = {
+    '(settings)': 'ruleSettings',
+    '(segments)': 'segments',
+    '(cohorts)': 'cohorts',
+    '(clusterings)': 'clusterings',
+  };
+  const root = typeof first === 'string' && Object.hasOwn(roots, first) ? roots[first] : undefined;
+  return root === undefined ? ['rules', first, ...rest] : [root, ...rest];
 }
 
 /** Splits a config into the workspace identity and its engine settings. */
@@ -152,14 +174,36 @@ export function rulesOf(config: ConfigFile): { rules: RuleDefinition[]; settings
   return { rules: config.rules, settings: config.ruleSettings };
 }
 
+/** Everything of a config that a config version holds: rules, settings, segments, cohorts, clusterings. */
+export function behaviourOf(config: ConfigFile): {
+  rules: RuleDefinition[];
+  settings: RuleSettings;
+  segments: SegmentDefinition[];
+  cohorts: CohortDefinition[];
+  clusterings: ClusteringDefinition[];
+} {
+  const { segments, cohorts, clusterings } = config;
+  return { ...rulesOf(config), segments, cohorts, clusterings };
+}
+
 /**
- * sha256 (hex) of the canonical JSON of the rules and rule settings, defaults filled:
- * unchanged by comments, key order or spelling out a default.
+ * sha256 (hex) of the canonical JSON of what a config version holds, defaults filled:
+ * unchanged by comments, key order or spelling out a default. Empty segment, cohort
+ * and clustering lists are left out, so configs written before they existed keep
+ * their digest.
  */
 export function digestRules(config: ConfigFile): string {
-  const { rules, settings } = rulesOf(config);
+  const { rules, settings, segments, cohorts, clusterings } = behaviourOf(config);
   return createHash('sha256')
-    .update(canonicalJson({ rules, ruleSettings: settings }))
+    .update(
+      canonicalJson({
+        rules,
+        ruleSettings: settings,
+        ...(segments.length > 0 && { segments }),
+        ...(cohorts.length > 0 && { cohorts }),
+        ...(clusterings.length > 0 && { clusterings }),
+      }),
+    )
     .digest('hex');
 }
 

@@ -14,7 +14,7 @@ import {
   canonicalJson,
   digestRules,
   loadConfigFile,
-  rulesOf,
+  behaviourOf,
   type ConfigFile,
 } from './config-file.js';
 
@@ -42,7 +42,9 @@ export async function startConfigSync(
   options: Omit<WatchConfigOptions, 'path'> & { path?: string },
 ): Promise<ConfigWatcher | undefined> {
   const { path, config, engine, workspaceId, logger } = options;
-  if (path === undefined && config.rules.length === 0) return undefined;
+  const empty =
+    config.rules.length + config.segments.length + config.cohorts.length + config.clusterings.length === 0;
+  if (path === undefined && empty) return undefined;
   await syncConfigRules(engine, workspaceId, config, logger);
   return path === undefined ? undefined : watchConfig({ ...options, path });
 }
@@ -58,7 +60,7 @@ export async function syncConfigRules(
   const latest = await latestFromFile(engine, workspaceId);
   if (latest?.fileDigest === fileDigest) return undefined;
   const published = await engine.rules.publish(workspaceId, {
-    ...rulesOf(config),
+    ...behaviourOf(config),
     source: 'file',
     fileDigest,
   });

@@ -11,6 +11,7 @@ import {
   summarizeProfile,
   userIdentity,
   type Clock,
+  type ClusterRunStore,
   type DeadLetterStore,
   type EventLog,
   type IdentityKey,
@@ -27,6 +28,14 @@ import {
 import type { EngineMetrics } from '../observability/metrics.js';
 import type { PushHub } from '../realtime/push-hub.js';
 import { TimerScheduler } from '../rules/timer-scheduler.js';
+import { runClusteringInWorker } from '../clustering/cluster-worker.js';
+import {
+  createEngineSegments,
+  type ClusteringInput,
+  type ClusteringOutput,
+} from '../segments/engine-segments.js';
+import { createLivePopulation } from '../segments/live-population-control.js';
+import type { PopulationControl } from '../segments/population-control.js';
 import { presentEvent, senderIdentities, toJsonPayload } from './engine-inputs.js';
 import { compileRules, createEngineRules, emptyRuleConfig } from './engine-rules.js';
 import type {
@@ -43,6 +52,7 @@ export interface EngineStorage {
   deadLetters: DeadLetterStore;
   workspaces: WorkspaceStore;
   ruleConfigs: RuleConfigStore;
+  clusterRuns: ClusterRunStore;
 }
 
 export interface EngineOptions {
@@ -58,6 +68,11 @@ export interface EngineOptions {
   /** Commit sooner when this many profiles are waiting. */
   flushProfiles?: number;
   cacheCapacity?: number;
+  /** Runs a clustering (default: in a worker thread). */
+  runClustering?: (input: ClusteringInput) => Promise<ClusteringOutput>;
+  /** Segment maintenance: size samples, re-band checks, scheduled clusterings (ms). */
+  segmentMaintenanceMs?: number;
+  sizeSampleMs?: number;
 }
 
 /**
@@ -69,12 +84,7 @@ export function compileWorkspace(
   settings: WorkspaceSettings,
   ruleConfig: RuleConfigVersion = emptyRuleConfig(workspace.id),
 ): WorkspaceRuntime {
-  const rules = compileRules(
-    ruleConfig.rules,
-    ruleConfig.settings,
-    settings.profiles,
-    ruleConfig.version,
-  ).set;
+  const rules = compileRules(ruleConfig, settings.profiles, ruleConfig.version).set;
   return {
     workspace,
     settings,
@@ -97,6 +107,14 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     runtimes.set(runtime.workspace.id, runtime);
     byWriteKey.set(runtime.workspace.writeKey, runtime);
     byAdminKey.set(runtime.workspace.adminKey, runtime);
+  };
+  const populations = new Map<string, PopulationControl>();
+  const populationOf = (workspaceId: string): PopulationControl => {
+    const existing = populations.get(workspaceId);
+    if (existing !== undefined) return existing;
+    const created = createLivePopulation();
+    populations.set(workspaceId, created);
+    return created;
   };
   for (const workspace of await storage.workspaces.list()) {
     setRuntime(await loadRuntime(workspace));
@@ -124,6 +142,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     clock,
     planOf: (workspaceId) => runtimes.get(workspaceId)?.profilePlan,
     rulesOf: (workspaceId) => runtimes.get(workspaceId)?.rules,
+    populationOf: (workspaceId) => populations.get(workspaceId),
     onEmit: (workspaceId, events) => appendEmitted(workspaceId, events),
     onFirings: (_workspaceId, firings) => {
       for (const firing of firings) metrics.ruleFirings.inc({ rule: firing.ruleId });
@@ -190,6 +209,9 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   function publishChanges(changes: ProfileChange[]): void {
     const now = clock.now();
     for (const change of changes) {
+      for (const { segment, on } of change.memberships ?? []) {
+        metrics.segmentChanges.inc({ segment, on });
+      }
       const userId = change.profile.userId;
       if (userId === undefined || !push.wants(change.workspaceId, userId)) continue;
       const runtime = runtimes.get(change.workspaceId);
@@ -199,6 +221,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         type: 'profile',
         data: summarizeProfile(change.profile, runtime.profilePlan, now),
         causedAt: change.causedAt,
+        ...(change.memberships === undefined ? {} : { changes: change.memberships }),
       });
     }
   }
@@ -257,9 +280,35 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     return processor.findProfile(workspaceId, { identity });
   }
 
+  const segments = createEngineSegments({
+    runtimeOf: (workspaceId) => runtimes.get(workspaceId),
+    workspaceIds: () => [...runtimes.keys()],
+    processor,
+    profileStore: storage.profileStore,
+    clusterRuns: storage.clusterRuns,
+    populationOf,
+    findProfile,
+    runClustering: options.runClustering ?? ((input) => runClusteringInWorker(input)),
+    flush: async () => {
+      await pump();
+      await processor.flush();
+    },
+    clock,
+    logger,
+    metrics,
+    ...(options.segmentMaintenanceMs === undefined
+      ? {}
+      : { maintenanceMs: options.segmentMaintenanceMs }),
+    ...(options.sizeSampleMs === undefined ? {} : { sizeSampleMs: options.sizeSampleMs }),
+  });
+
   const rules = createEngineRules({
     runtimeOf: (workspaceId) => runtimes.get(workspaceId),
-    replaceRuntime: setRuntime,
+    replaceRuntime: (runtime) => {
+      const previous = runtimes.get(runtime.workspace.id);
+      setRuntime(runtime);
+      if (ready) segments.onPublished(previous, runtime);
+    },
     store: storage.ruleConfigs,
     profileStore: storage.profileStore,
     eventLog: storage.eventLog,
@@ -278,6 +327,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     metrics,
     push,
     rules,
+    segments,
     runDueTimers: () => scheduler.tick(),
     async flush() {
       await pump();
@@ -397,6 +447,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       flushTimer.unref();
       scheduler.start();
       ready = true;
+      await segments.start();
       logger.info(
         {
           workspaces: runtimes.size,
@@ -412,6 +463,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       unsubscribe?.();
       if (flushTimer !== undefined) clearInterval(flushTimer);
       scheduler.stop();
+      await segments.stop();
       push.closeAll();
       await pump();
       await processor.catchUp();
@@ -424,6 +476,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       await storage.deadLetters.close();
       await storage.workspaces.close();
       await storage.ruleConfigs.close();
+      await storage.clusterRuns.close();
       logger.info(
         { checkpoints: Object.fromEntries(processor.stats().checkpoints) },
         'engine stopped',

@@ -1,8 +1,15 @@
 import type { Logger } from 'pino';
+import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import {
+  ClusteringSchema,
+  CohortSchema,
   RuleConfigError,
   RuleSchema,
+  SegmentSchema,
+  type ClusteringDefinition,
+  type CohortDefinition,
+  type SegmentDefinition,
   RuleSettingsSchema,
   RuleVersionConflictError,
   compileRuleSet,
@@ -66,29 +73,63 @@ export function emptyRuleConfig(workspaceId: string): RuleConfigVersion {
     version: 0,
     rules: [],
     settings: defaultRuleSettings(),
+    segments: [],
+    cohorts: [],
+    clusterings: [],
     createdAt: 0,
     source: 'api',
   };
 }
 
+/** What a config version holds besides its metadata. */
+export interface RuleConfigInput {
+  rules: readonly unknown[];
+  settings: unknown;
+  segments?: readonly unknown[] | undefined;
+  cohorts?: readonly unknown[] | undefined;
+  clusterings?: readonly unknown[] | undefined;
+}
+
+export interface CompiledRuleConfig {
+  rules: RuleDefinition[];
+  settings: RuleSettings;
+  segments: SegmentDefinition[];
+  cohorts: CohortDefinition[];
+  clusterings: ClusteringDefinition[];
+  set: CompiledRuleSet;
+}
+
 /**
- * Checks rules and settings against their schemas (filling defaults, as the config
- * file and the admin API do) and compiles them; RuleConfigError names every field.
+ * Checks a config version (rules, settings, segments, cohorts, clusterings) against
+ * the schemas (filling defaults, as the config file and the admin API do) and
+ * compiles it; RuleConfigError names every field.
  */
 export function compileRules(
-  rules: readonly unknown[],
-  settings: unknown,
+  input: RuleConfigInput,
   profiles: WorkspaceSettings['profiles'],
   version: number,
-): { rules: RuleDefinition[]; settings: RuleSettings; set: CompiledRuleSet } {
+): CompiledRuleConfig {
   const issues: RuleIssue[] = [];
-  const normalized = rules.map((rule, index) => {
-    const filled: unknown = Value.Default(RuleSchema, structuredClone(rule));
-    for (const error of Value.Errors(RuleSchema, filled)) {
-      issues.push({ path: [index, ...pointerPath(error.path)], message: error.message });
-    }
-    return filled as RuleDefinition;
-  });
+  const normalized = normalizeList<RuleDefinition>(RuleSchema, input.rules, [], issues);
+  const segments = normalizeList<SegmentDefinition>(
+    SegmentSchema,
+    input.segments ?? [],
+    ['(segments)'],
+    issues,
+  );
+  const cohorts = normalizeList<CohortDefinition>(
+    CohortSchema,
+    input.cohorts ?? [],
+    ['(cohorts)'],
+    issues,
+  );
+  const clusterings = normalizeList<ClusteringDefinition>(
+    ClusteringSchema,
+    input.clusterings ?? [],
+    ['(clusterings)'],
+    issues,
+  );
+  const settings = input.settings;
   const filledSettings: unknown = Value.Default(
     RuleSettingsSchema,
     structuredClone(settings ?? {}),
@@ -98,8 +139,33 @@ export function compileRules(
   }
   if (issues.length > 0) throw new RuleConfigError(dedupeIssues(issues));
   const ruleSettings = filledSettings as RuleSettings;
-  const set = compileRuleSet(normalized, { profiles, settings: ruleSettings, version });
-  return { rules: normalized, settings: ruleSettings, set };
+  const set = compileRuleSet(normalized, {
+    profiles,
+    settings: ruleSettings,
+    version,
+    audiences: { segments, cohorts, clusterings },
+  });
+  return { rules: normalized, settings: ruleSettings, segments, cohorts, clusterings, set };
+}
+
+/** Fills each item's defaults and collects its schema errors under `root`. */
+function normalizeList<T>(
+  schema: TSchema,
+  items: readonly unknown[],
+  root: string[],
+  issues: RuleIssue[],
+): T[] {
+  if (!Array.isArray(items)) {
+    issues.push({ path: root.length === 0 ? [] : root, message: 'must be a list' });
+    return [];
+  }
+  return items.map((item, index) => {
+    const filled: unknown = Value.Default(schema, structuredClone(item));
+    for (const error of Value.Errors(schema, filled)) {
+      issues.push({ path: [...root, index, ...pointerPath(error.path)], message: error.message });
+    }
+    return filled as T;
+  });
 }
 
 /** The engine's rules API: versions, publishing, firings, dry run and simulation. */
@@ -119,9 +185,15 @@ export function createEngineRules(deps: EngineRulesDeps): EngineRules {
       throw new RuleVersionConflictError(draft.baseVersion, latest);
     }
     const version = latest + 1;
+    const base = current.ruleConfig;
     const compiled = compileRules(
-      draft.rules,
-      draft.settings ?? current.ruleConfig.settings,
+      {
+        rules: draft.rules ?? base.rules,
+        settings: draft.settings ?? base.settings,
+        segments: draft.segments ?? base.segments,
+        cohorts: draft.cohorts ?? base.cohorts,
+        clusterings: draft.clusterings ?? base.clusterings,
+      },
       current.settings.profiles,
       version,
     );
@@ -130,6 +202,9 @@ export function createEngineRules(deps: EngineRulesDeps): EngineRules {
       version,
       rules: compiled.rules,
       settings: compiled.settings,
+      segments: compiled.segments,
+      cohorts: compiled.cohorts,
+      clusterings: compiled.clusterings,
       createdAt: deps.clock.now(),
       source: draft.source,
       ...(draft.fileDigest === undefined ? {} : { fileDigest: draft.fileDigest }),
@@ -153,9 +228,9 @@ export function createEngineRules(deps: EngineRulesDeps): EngineRules {
 
   const draftSet = (workspaceId: string, rules: unknown[], settings: unknown): CompiledRuleSet => {
     const current = runtime(workspaceId);
+    const base = current.ruleConfig;
     return compileRules(
-      rules,
-      settings ?? current.ruleConfig.settings,
+      { ...base, rules, settings: settings ?? base.settings },
       current.settings.profiles,
       0,
     ).set;

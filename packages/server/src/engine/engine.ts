@@ -1,6 +1,9 @@
 import type {
   Clock,
+  ClusteringDefinition,
+  CohortDefinition,
   CompiledRuleSet,
+  SegmentDefinition,
   ConsentPolicy,
   DeadLetter,
   EventType,
@@ -21,6 +24,7 @@ import type {
 } from '@onramp/core';
 import type { EngineMetrics } from '../observability/metrics.js';
 import type { PushHub } from '../realtime/push-hub.js';
+import type { EngineSegments } from '../segments/engine-segments.js';
 
 /** A workspace with its settings compiled for the hot path. */
 export interface WorkspaceRuntime {
@@ -71,11 +75,14 @@ export interface ProfileEventsPage {
   nextBefore?: number;
 }
 
-/** A new rule config version to validate, compile and publish. */
+/** A new config version to validate, compile and publish; absent parts stay as they are. */
 export interface RulesDraft {
-  rules: RuleDefinition[];
+  rules?: RuleDefinition[];
   /** Workspace rule settings; the current ones when absent. */
   settings?: RuleSettings;
+  segments?: SegmentDefinition[];
+  cohorts?: CohortDefinition[];
+  clusterings?: ClusteringDefinition[];
   source: 'file' | 'api';
   fileDigest?: string;
   note?: string;
@@ -183,6 +190,8 @@ export interface Engine {
     options: { before?: number; limit: number },
   ): Promise<DeadLetter[]>;
   readonly rules: EngineRules;
+  /** Segments, cohorts and clusterings: membership reads, background passes, clustering runs. */
+  readonly segments: EngineSegments;
   /** Runs the time triggers due at the clock's now (the scheduler calls it; tests with a manual clock too). */
   runDueTimers(): Promise<number>;
   /** Commits what the processor holds in memory (tests, admin reads that must see everything). */

@@ -19,6 +19,9 @@ export interface EngineMetrics {
   rulePublishes: Counter<'source'>;
   timersFired: Counter;
   timersPending: Gauge;
+  segmentChanges: Counter<'segment' | 'on'>;
+  segmentPassProfiles: Counter<'kind'>;
+  clusteringRuns: Counter<'status'>;
 }
 
 export function createEngineMetrics(options: { defaultMetrics?: boolean } = {}): EngineMetrics {
@@ -102,6 +105,24 @@ export function createEngineMetrics(options: { defaultMetrics?: boolean } = {}):
       name: 'onramp_rule_config_publishes_total',
       help: 'Rule config versions published, by source (file | api).',
       labelNames: ['source'],
+      registers,
+    }),
+    segmentChanges: new Counter({
+      name: 'onramp_segment_membership_changes_total',
+      help: 'Profiles entering or leaving a segment or cohort band, by segment and direction.',
+      labelNames: ['segment', 'on'],
+      registers,
+    }),
+    segmentPassProfiles: new Counter({
+      name: 'onramp_segment_pass_profiles_total',
+      help: 'Profiles visited by background passes (back-fill, rank, re-band, rebuild, label).',
+      labelNames: ['kind'],
+      registers,
+    }),
+    clusteringRuns: new Counter({
+      name: 'onramp_clustering_runs_total',
+      help: 'Clustering runs, by outcome (done | failed).',
+      labelNames: ['status'],
       registers,
     }),
     timersFired: new Counter({

@@ -1,10 +1,12 @@
-import type { ProfileSummary } from '@onramp/core';
+import type { MembershipChange, ProfileSummary } from '@onramp/core';
 
 /** One message on a user's stream. `id` is the profile version: the SSE event id. */
 export interface PushMessage {
   id: number;
   type: 'profile';
   data: ProfileSummary;
+  /** Segments and bands entered or left by the change this message reports (sent as `segmentChanges`). */
+  changes?: MembershipChange[];
   /** When the change that caused it was received (epoch ms), for latency metrics. */
   causedAt?: number;
 }

@@ -72,7 +72,9 @@ export async function registerStreamRoutes(
       schema: {
         summary: "Stream a user's profile changes (server-sent events)",
         description:
-          'Each message is `event: profile`, `id: <profile version>`, `data: <profile summary JSON>`. ' +
+          'Each message is `event: profile`, `id: <profile version>`, `data: <profile summary JSON>`; ' +
+          'when the change moved the user into or out of segments, `data.segmentChanges` lists them ' +
+          '(`[{ segment, on: "entered" | "exited" }]`). ' +
           'Without Last-Event-ID the current profile comes first; with it, only what changed after ' +
           'that version (replayed, or one snapshot). Heartbeat comments every 15 s.',
         tags: ['realtime'],
@@ -194,7 +196,11 @@ async function streamProfile(context: StreamContext): Promise<void> {
 
   const write = (message: PushMessage, live: boolean): void => {
     response.write(
-      `id: ${message.id}\nevent: ${message.type}\ndata: ${JSON.stringify(message.data)}\n\n`,
+      `id: ${message.id}\nevent: ${message.type}\ndata: ${JSON.stringify(
+        message.changes === undefined
+          ? message.data
+          : { ...message.data, segmentChanges: message.changes },
+      )}\n\n`,
     );
     lastSent = message.id;
     metrics.pushMessages.inc();

@@ -38,7 +38,13 @@ export function createSqliteRuleConfigStore(
       version.source,
       version.fileDigest ?? null,
       version.note ?? null,
-      JSON.stringify({ rules: version.rules, settings: version.settings }),
+      JSON.stringify({
+        rules: version.rules,
+        settings: version.settings,
+        segments: version.segments ?? [],
+        cohorts: version.cohorts ?? [],
+        clusterings: version.clusterings ?? [],
+      }),
     );
   });
   let closed = false;
@@ -75,12 +81,19 @@ export function createSqliteRuleConfigStore(
 function toVersion(row: VersionRow | undefined): RuleConfigVersion | undefined {
   if (!row) return undefined;
   const [workspaceId, version, createdAt, source, fileDigest, note, json] = row;
-  const { rules, settings } = JSON.parse(json) as Pick<RuleConfigVersion, 'rules' | 'settings'>;
+  const config = JSON.parse(json) as Pick<
+    RuleConfigVersion,
+    'rules' | 'settings' | 'segments' | 'cohorts' | 'clusterings'
+  >;
   return {
     workspaceId,
     version,
-    rules,
-    settings,
+    rules: config.rules,
+    settings: config.settings,
+    // Versions stored before segments existed have none.
+    segments: config.segments ?? [],
+    cohorts: config.cohorts ?? [],
+    clusterings: config.clusterings ?? [],
     createdAt,
     source,
     ...(fileDigest !== null && { fileDigest }),
