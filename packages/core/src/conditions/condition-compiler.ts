@@ -26,6 +26,7 @@ import { collectNeeds, toConditionNeeds } from './condition-needs.js';
 import { explainCondition, explainFilter } from './explain-condition.js';
 import type { MemoSlots } from './generate-source.js';
 import { instantiateCondition, instantiateFilter } from './instantiate.js';
+import { compileNextChange, type NextChange } from './next-change.js';
 import { validateCondition } from './validate-condition.js';
 
 export interface ConditionCompilerOptions {
@@ -35,6 +36,7 @@ export interface ConditionCompilerOptions {
 /** A condition as add() returns it: its test works once the compiler is finished. */
 class PendingCondition implements CompiledCondition {
   private plan: ProfilePlan | undefined;
+  private changes: NextChange | undefined;
 
   constructor(
     readonly document: ConditionDocument,
@@ -57,9 +59,18 @@ class PendingCondition implements CompiledCondition {
     }
   }
 
+  nextChange(input: EvalInput): number {
+    if (this.changes === undefined)
+      throw new Error('ConditionCompiler.finish() must be called before nextChange()');
+    return this.changes(input);
+  }
+
   bind(plan: ProfilePlan, memoSlots: MemoSlots): void {
     this.plan = plan;
     this.test = instantiateCondition(this.node, plan, memoSlots);
+    this.changes = this.needs.readsTime
+      ? compileNextChange(this.node, plan)
+      : () => Number.POSITIVE_INFINITY;
   }
 }
 
@@ -145,7 +156,10 @@ export function resetConditionMemo(memo: Float64Array): void {
   memo.fill(Number.NaN);
 }
 
-/** One-off convenience (tests, bench): compiles one condition and its own profile plan. */
+/**
+ * One-off convenience (tests, bench): compiles one condition and its own profile plan
+ * (test, explain and nextChange usable at once).
+ */
 export function compileCondition(
   document: unknown,
   options: { profiles?: ProfileSettings; scope?: ConditionScope } = {},

@@ -131,6 +131,15 @@ export interface CompiledCondition {
   test(input: EvalInput): boolean;
   /** Same value as `test`, with the tree of each node's value. Not for the hot path. */
   explain(input: EvalInput): ExplainNode;
+  /**
+   * The earliest time t > input.now at which test() could give a different result if
+   * nothing but time changed (same profile, no event applied); Infinity when time
+   * alone can never change it (needs.readsTime false, or every time-reading leaf is
+   * settled). Conservative: may be earlier than the real change, never later.
+   * Never throws once the compiler is finished. Rules: next-change.ts and
+   * docs/conditions.md "When a condition changes with time".
+   */
+  nextChange(input: EvalInput): number;
   readonly needs: ConditionNeeds;
   /** The condition as written. */
   readonly document: ConditionDocument;
