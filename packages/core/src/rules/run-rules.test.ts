@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { OnrampEvent } from '../events/event.js';
 import { applyEvent, createProfile } from '../profiles/apply-event.js';
 import type { ProfileState } from '../profiles/profile.js';
-import { compileRules, trackEvent } from './rule-fixtures.js';
+import { compileConfig, compileRules, trackEvent } from './rule-fixtures.js';
 import type { CompiledRuleSet, RuleOutcome } from './rule.js';
 import { runRulesForEvent, runRulesForSegmentChange } from './run-rules.js';
 
@@ -343,18 +343,21 @@ describe('placements', () => {
 
 describe('segment changes', () => {
   it('fire the segment triggers of that segment and direction', () => {
-    const set = compileRules([
-      {
-        id: 'entered',
-        trigger: { type: 'segment', segment: 'trial-ending' },
-        actions: [{ type: 'message', channel: 'email', template: 'upgrade' }],
-      },
-      {
-        id: 'exited',
-        trigger: { type: 'segment', segment: 'trial-ending', on: 'exited' },
-        actions: [{ type: 'clearDecision', placement: 'banner' }],
-      },
-    ]);
+    const set = compileConfig({
+      segments: [{ id: 'trial-ending', condition: { 'traits.trialDaysLeft': { $lte: 3 } } }],
+      rules: [
+        {
+          id: 'entered',
+          trigger: { type: 'segment', segment: 'trial-ending' },
+          actions: [{ type: 'message', channel: 'email', template: 'upgrade' }],
+        },
+        {
+          id: 'exited',
+          trigger: { type: 'segment', segment: 'trial-ending', on: 'exited' },
+          actions: [{ type: 'clearDecision', placement: 'banner' }],
+        },
+      ],
+    });
     const profile = newProfile();
     const outcome = runRulesForSegmentChange(set, profile, 'trial-ending', 'entered', T0);
     assert.deepEqual(fired(outcome), ['entered']);

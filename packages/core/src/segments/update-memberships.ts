@@ -38,6 +38,8 @@ export interface AudienceContext {
 }
 
 const MAX_SEGMENT_PASSES = 3;
+/** The earliest a `$segments` timer is re-armed after now (the scheduler checks every 250 ms). */
+const MIN_RECHECK_MS = 250;
 
 /** After an event was applied. `full`: evaluate every segment (a new or merged profile). */
 export function audiencesForEvent(
@@ -281,6 +283,9 @@ class Run {
       const segment = this.set.segments[rank];
       if (segment !== undefined) next = Math.min(next, segment.condition.nextChange(this.input));
     }
+    // Never sooner than the scheduler's resolution: a profile whose state made the
+    // computation fail (now + 1 ms) must not wake every millisecond.
+    if (Number.isFinite(next)) next = Math.max(next, now + MIN_RECHECK_MS);
     const timers = this.profile.rules?.timers;
     const current =
       timers !== undefined && Object.hasOwn(timers, SEGMENT_TIMER)
