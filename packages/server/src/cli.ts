@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { UsageError, rulesUsage, runRulesCommand } from './admin/rules-cli.js';
+import { runSegmentsCommand, segmentsUsage } from './admin/segments-cli.js';
 import { ConfigError, defaultConfig, loadConfigFile } from './config/config-file.js';
 import { EnvError, environmentVariables, readEngineEnv, type EngineEnv } from './config/env.js';
 import { signUserToken } from './realtime/user-token.js';
@@ -21,6 +22,7 @@ Usage:
   onramp config check <FILE>
                             validate a config file (rules included); errors name file, line and field
 ${rulesUsage}
+${segmentsUsage}
                             (--url defaults to http://127.0.0.1:$PORT, --admin-key to ONRAMP_ADMIN_KEY)
   onramp --help | --version
 
@@ -29,32 +31,38 @@ Environment:
   (flags win over the environment; see docs/configuration.md)
 `;
 
+const cliOptions = {
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+  port: { type: 'string', short: 'p' },
+  host: { type: 'string' },
+  'data-dir': { type: 'string' },
+  config: { type: 'string', short: 'c' },
+  workspace: { type: 'string' },
+  // rules dry-run / simulate
+  url: { type: 'string' },
+  'admin-key': { type: 'string' },
+  user: { type: 'string' },
+  anonymous: { type: 'string' },
+  profile: { type: 'string' },
+  event: { type: 'string' },
+  rules: { type: 'string' },
+  now: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  sample: { type: 'string' },
+  json: { type: 'boolean' },
+  // segments / clusters
+  limit: { type: 'string' },
+  after: { type: 'string' },
+  before: { type: 'string' },
+} as const;
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: {
-      help: { type: 'boolean', short: 'h' },
-      version: { type: 'boolean', short: 'v' },
-      port: { type: 'string', short: 'p' },
-      host: { type: 'string' },
-      'data-dir': { type: 'string' },
-      config: { type: 'string', short: 'c' },
-      workspace: { type: 'string' },
-      // rules dry-run / simulate
-      url: { type: 'string' },
-      'admin-key': { type: 'string' },
-      user: { type: 'string' },
-      anonymous: { type: 'string' },
-      profile: { type: 'string' },
-      event: { type: 'string' },
-      rules: { type: 'string' },
-      now: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      sample: { type: 'string' },
-      json: { type: 'boolean' },
-    },
+    options: cliOptions,
   });
   const [command, ...rest] = positionals;
   if (values.version === true) {
@@ -86,6 +94,21 @@ async function main(argv: string[]): Promise<number> {
     case 'rules':
       return runRulesCommand(
         rest[0],
+        {
+          ...values,
+          url: values.url ?? `http://127.0.0.1:${env.port}`,
+          adminKey: values['admin-key'] ?? env.adminKey,
+        },
+        {
+          stdout: (text) => process.stdout.write(text),
+          stderr: (text) => process.stderr.write(text),
+        },
+      );
+    case 'segments':
+    case 'clusters':
+      return runSegmentsCommand(
+        command,
+        rest,
         {
           ...values,
           url: values.url ?? `http://127.0.0.1:${env.port}`,
@@ -192,6 +215,15 @@ main(process.argv.slice(2)).then(
       process.stderr.write(
         `${(error as Error).message.split('. ')[0]}.\nRun "onramp --help" for usage.\n`,
       );
+      // The segments and clusters commands exit 2 on any usage mistake.
+      const [command] = parseArgs({
+        args: process.argv.slice(2),
+        options: cliOptions,
+        strict: false,
+        allowPositionals: true,
+      }).positionals;
+      process.exitCode = command === 'segments' || command === 'clusters' ? 2 : 1;
+      return;
     } else process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
     process.exitCode = 1;
   },

@@ -1,23 +1,15 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import {
-  RuleVersionConflictError,
-  type RuleConfigVersion,
-  type RuleDefinition,
-} from '@onramp/core';
-import type { Engine, RulesDraft, WorkspaceRuntime } from '../engine/engine.js';
+import type { RuleConfigVersion, RuleDefinition } from '@onramp/core';
+import type { Engine, WorkspaceRuntime } from '../engine/engine.js';
 import { OnrampError } from '../http/errors.js';
 import { authenticateAdmin } from './admin-auth.js';
 import {
-  asRuleError,
-  checkDepth,
-  compileValidator,
-  ifMatch,
-  oneRule,
-  schema,
-  versionConflict,
-  wholeSet,
-  type FieldOf,
-} from './rules-requests.js';
+  createConfigPublisher,
+  type ConfigEdit,
+  type ConfigPublisher,
+  type PublishOptions,
+} from './config-publisher.js';
+import { checkDepth, compileValidator, ifMatch, oneRule, schema } from './rules-requests.js';
 import {
   EditQuery,
   IfMatchHeaders,
@@ -32,26 +24,31 @@ import {
 } from './rules-schemas.js';
 import { registerRuleToolRoutes } from './rules-tool-routes.js';
 
-type Edit = (current: RuleConfigVersion) => Pick<RulesDraft, 'rules' | 'settings'>;
 type WorkspaceOf = (request: FastifyRequest) => WorkspaceRuntime;
 type Publish = (
   request: FastifyRequest,
-  edit: Edit,
-  options: { base?: number; note?: string; fieldOf?: FieldOf },
+  edit: ConfigEdit,
+  options: PublishOptions,
 ) => Promise<RuleConfigVersion>;
 
 /**
  * The rules admin API under /admin/v1: versioned rule config (list, read, create,
  * replace, delete, replace all), its history, dry runs, simulations and each
- * profile's firings. Every change publishes a new version through engine.rules.
+ * profile's firings. Every change publishes a new version through engine.rules,
+ * by `publisher` (shared with the segments routes, so edits of one workspace queue).
  */
-export async function registerRulesRoutes(app: FastifyInstance, engine: Engine): Promise<void> {
+export async function registerRulesRoutes(
+  app: FastifyInstance,
+  engine: Engine,
+  publisher: ConfigPublisher = createConfigPublisher(engine),
+): Promise<void> {
   await app.register(
     async (admin) => {
       const workspaceOf = authenticateAdmin(admin, engine);
       admin.setValidatorCompiler(compileValidator);
       admin.addHook('preValidation', async (request) => checkDepth(request.body));
-      const publish = createPublisher(engine, workspaceOf);
+      const publish: Publish = (request, edit, options) =>
+        publisher(workspaceOf(request).workspace.id, edit, options);
       registerReadRoutes(admin, engine, workspaceOf);
       registerSetRoutes(admin, publish);
       registerRestoreRoute(admin, engine, workspaceOf, publish);
@@ -60,53 +57,6 @@ export async function registerRulesRoutes(app: FastifyInstance, engine: Engine):
     },
     { prefix: '/admin/v1' },
   );
-}
-
-/**
- * Publishes an edit of the current version. Edits of one workspace through this API
- * run one at a time; one that loses a race with another publisher (the config file)
- * is recomputed on the newer version, unless the caller named its base version.
- */
-function createPublisher(engine: Engine, workspaceOf: WorkspaceOf): Publish {
-  const queues = new Map<string, Promise<unknown>>();
-  const attempt = async (
-    workspaceId: string,
-    edit: Edit,
-    options: Parameters<Publish>[2],
-  ): Promise<RuleConfigVersion> => {
-    for (let retry = 0; ; retry++) {
-      const current = engine.rules.current(workspaceId);
-      if (options.base !== undefined && options.base !== current.version) {
-        throw versionConflict(new RuleVersionConflictError(options.base, current.version));
-      }
-      const draft: RulesDraft = {
-        ...edit(current),
-        source: 'api',
-        baseVersion: current.version,
-        ...(options.note === undefined ? {} : { note: options.note }),
-      };
-      try {
-        return await engine.rules.publish(workspaceId, draft);
-      } catch (error) {
-        if (error instanceof RuleVersionConflictError) {
-          if (options.base === undefined && retry < 3) continue;
-          throw versionConflict(error);
-        }
-        throw asRuleError(error, options.fieldOf ?? wholeSet);
-      }
-    }
-  };
-  return (request, edit, options) => {
-    const workspaceId = workspaceOf(request).workspace.id;
-    const previous = queues.get(workspaceId) ?? Promise.resolve();
-    const next = previous.then(() => attempt(workspaceId, edit, options));
-    const settled = next.catch(() => undefined);
-    queues.set(workspaceId, settled);
-    void settled.then(() => {
-      if (queues.get(workspaceId) === settled) queues.delete(workspaceId);
-    });
-    return next;
-  };
 }
 
 /** The running version, one rule, and the history. */

@@ -8,6 +8,8 @@ import { registerIngestRoutes } from '../ingest/ingest-routes.js';
 import { registerSegmentCompatRoutes } from '../ingest/segment-compat-routes.js';
 import { registerAdminRoutes } from '../admin/admin-routes.js';
 import { registerRulesRoutes } from '../admin/rules-routes.js';
+import { registerSegmentsRoutes } from '../admin/segments-routes.js';
+import { createConfigPublisher } from '../admin/config-publisher.js';
 import { registerStreamRoutes } from '../realtime/stream-routes.js';
 import { registerHealthRoutes } from '../observability/health-routes.js';
 
@@ -78,7 +80,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await registerIngestRoutes(app, options.engine);
   await registerSegmentCompatRoutes(app, options.engine);
   await registerAdminRoutes(app, options.engine);
-  await registerRulesRoutes(app, options.engine);
+  // One publisher: rule and segment edits of a workspace queue behind each other.
+  const publisher = createConfigPublisher(options.engine);
+  await registerRulesRoutes(app, options.engine, publisher);
+  await registerSegmentsRoutes(app, options.engine, publisher);
   await registerStreamRoutes(app, options.engine);
   return app;
 }
