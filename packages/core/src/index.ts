@@ -49,6 +49,12 @@ export * from './segments/profile-metric.js';
 export * from './segments/membership-events.js';
 export * from './segments/update-memberships.js';
 export * from './clustering/memory-cluster-run-store.js';
-export * from './clustering/run-clustering.js';
-export * from './clustering/run-clustering.js';
+// run-clustering is a subpath export (@onramp/core/run-clustering): it loads ml-kmeans,
+// which only the clustering worker needs.
+export type { RunClusteringOptions, ClusteringResult } from './clustering/run-clustering.js';
 export * from './clustering/assign-cluster.js';
+export * from './clustering/adjusted-rand-index.js';
+export * from './cohorts/cohort-sketch.js';
+export * from './cohorts/cohort-bands.js';
+export * from './cohorts/live-population.js';
+export * from './cohorts/rank-error.js';

@@ -469,7 +469,10 @@ export function createEngineSegments(deps: EngineSegmentsDeps): EngineSegments {
         kMin: definition.k.min,
         kMax: definition.k.max,
         seed: run,
-        ...(previous?.model === undefined ? {} : { previous: previous.model }),
+        // Labels carry over only from a model trained on the same features.
+        ...(previous?.model !== undefined && sameList(previous.features, definition.features)
+          ? { previous: previous.model }
+          : {}),
         clusteringId,
         run,
         trainedAt: startedAt,
@@ -515,4 +518,8 @@ export function createEngineSegments(deps: EngineSegmentsDeps): EngineSegments {
   }
 
   return segmentsApi;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((item, index) => item === b[index]);
 }
