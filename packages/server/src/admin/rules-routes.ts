@@ -165,7 +165,7 @@ function registerRestoreRoute(
   admin.post<{ Params: VersionParams; Querystring: EditQuery; Headers: IfMatchHeaders }>(
     '/rules/versions/:version/restore',
     schema(
-      'Publish an earlier version again (rollback): a new version with its rules and settings',
+      'Publish an earlier version again (rollback): a new version with its rules, settings, segments, cohorts and clusterings',
       { 200: RuleConfig },
       { params: VersionParams, querystring: EditQuery, headers: IfMatchHeaders },
     ),
@@ -177,7 +177,13 @@ function registerRestoreRoute(
       }
       const published = await publish(
         request,
-        () => ({ rules: old.rules, settings: old.settings }),
+        () => ({
+          rules: old.rules,
+          settings: old.settings,
+          segments: old.segments ?? [],
+          cohorts: old.cohorts ?? [],
+          clusterings: old.clusterings ?? [],
+        }),
         { ...baseOf(request), note: `restored version ${version}` },
       );
       void reply.header('etag', `"${published.version}"`);

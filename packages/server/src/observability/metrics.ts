@@ -22,6 +22,7 @@ export interface EngineMetrics {
   segmentChanges: Counter<'segment' | 'on'>;
   segmentPassProfiles: Counter<'kind'>;
   clusteringRuns: Counter<'status'>;
+  segmentMembers: Gauge<'workspace' | 'segment'>;
 }
 
 export function createEngineMetrics(options: { defaultMetrics?: boolean } = {}): EngineMetrics {
@@ -117,6 +118,12 @@ export function createEngineMetrics(options: { defaultMetrics?: boolean } = {}):
       name: 'onramp_segment_pass_profiles_total',
       help: 'Profiles visited by background passes (back-fill, rank, re-band, rebuild, label).',
       labelNames: ['kind'],
+      registers,
+    }),
+    segmentMembers: new Gauge({
+      name: 'onramp_segment_members',
+      help: 'Members of each segment and cohort band, as last sampled (every minute).',
+      labelNames: ['workspace', 'segment'],
       registers,
     }),
     clusteringRuns: new Counter({

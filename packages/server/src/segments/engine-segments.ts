@@ -317,6 +317,7 @@ export function createEngineSegments(deps: EngineSegmentsDeps): EngineSegments {
     cause: string,
     scope: { cohorts?: boolean; clusters?: boolean } = {},
   ) {
+    deps.metrics.segmentPassProfiles.inc({ kind: cause }, profiles.length);
     // Not replayed from the log (a pass interrupted by a stop runs again at the next
     // start), so the cause needs no determinism: the time keeps repeated passes apart.
     return processor.sweepAudiences(
@@ -352,14 +353,16 @@ export function createEngineSegments(deps: EngineSegmentsDeps): EngineSegments {
       version,
       cohorts: [cohortId],
       begin: () => population.beginRebuild(cohortId),
-      page: (profiles) =>
-        processor.visitProfiles(workspaceId, profiles, (profile) => {
+      page: (profiles) => {
+        deps.metrics.segmentPassProfiles.inc({ kind: 'rebuild' }, profiles.length);
+        return processor.visitProfiles(workspaceId, profiles, (profile) => {
           const key = rankKeyOf(workspaceId, cohortId);
           const ranked = profile.ranked;
           if (key !== undefined && ranked !== undefined && Object.hasOwn(ranked, key)) {
             population.rebuildAdd(cohortId, profile.id, ranked[key] as number);
           }
-        }),
+        });
+      },
       end: () => {
         population.finishRebuild(cohortId);
         queueReband(workspaceId, cohortId, version, 'sketch rebuilt');
@@ -387,6 +390,9 @@ export function createEngineSegments(deps: EngineSegmentsDeps): EngineSegments {
   async function recordSizes(workspaceId: string, now: number): Promise<void> {
     const counts = await segmentsApi.counts(workspaceId);
     await deps.profileStore.recordSegmentSizes(workspaceId, now, new Map(Object.entries(counts)));
+    for (const [segment, size] of Object.entries(counts)) {
+      deps.metrics.segmentMembers.set({ workspace: workspaceId, segment }, size);
+    }
   }
 
   /** The population moved: re-band when a boundary drifted; rebuild when churn blurred the sketch. */
@@ -507,7 +513,7 @@ export function createEngineSegments(deps: EngineSegmentsDeps): EngineSegments {
         reason: `run ${run}`,
         version: current.ruleConfig.version,
         clustering: clusteringId,
-        page: (profiles) => sweep(workspaceId, profiles, [], `label-${run}`, { clusters: true }),
+        page: (profiles) => sweep(workspaceId, profiles, [], 'label', { clusters: true }),
       });
     }
     logger.info(
