@@ -156,11 +156,15 @@ export class LivePopulation implements PopulationState {
     state.rebuild = { sketch: new CohortSketch(this.sketchOptions), cursor: undefined };
   }
 
-  /** The scan read a profile's value; ids must ascend. No-op unless rebuilding. */
-  rebuildAdd(cohortId: string, profileId: string, value: number): void {
+  /**
+   * The scan read a profile: its value, or undefined when it holds none (the cursor
+   * still moves past it, so a value it gains later reaches the new sketch). Ids must
+   * ascend. No-op unless rebuilding.
+   */
+  rebuildAdd(cohortId: string, profileId: string, value: number | undefined): void {
     const rebuild = this.cohorts.get(cohortId)?.rebuild;
     if (rebuild === undefined) return;
-    rebuild.sketch.observe(undefined, value);
+    if (value !== undefined) rebuild.sketch.observe(undefined, value);
     if (rebuild.cursor === undefined || profileId > rebuild.cursor) rebuild.cursor = profileId;
   }
 

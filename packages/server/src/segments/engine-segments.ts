@@ -358,9 +358,8 @@ export function createEngineSegments(deps: EngineSegmentsDeps): EngineSegments {
         return processor.visitProfiles(workspaceId, profiles, (profile) => {
           const key = rankKeyOf(workspaceId, cohortId);
           const ranked = profile.ranked;
-          if (key !== undefined && ranked !== undefined && Object.hasOwn(ranked, key)) {
-            population.rebuildAdd(cohortId, profile.id, ranked[key] as number);
-          }
+          const held = key !== undefined && ranked !== undefined && Object.hasOwn(ranked, key);
+          population.rebuildAdd(cohortId, profile.id, held ? ranked[key] : undefined);
         });
       },
       end: () => {

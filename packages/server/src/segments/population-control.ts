@@ -29,7 +29,8 @@ export interface PopulationControl extends PopulationState {
   /** A cohort being filled by a rank pass: not ready until markReady. */
   markReady(cohortId: string): void;
   beginRebuild(cohortId: string): void;
-  rebuildAdd(cohortId: string, profileId: string, value: number): void;
+  /** A scanned profile's value (undefined: it holds none; the scan cursor moves on). */
+  rebuildAdd(cohortId: string, profileId: string, value: number | undefined): void;
   finishRebuild(cohortId: string): void;
   abortRebuild(cohortId: string): void;
   status(cohortId: string): CohortStatus | undefined;
