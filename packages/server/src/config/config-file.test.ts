@@ -1,7 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import {
   ConfigError,
+  canonicalJson,
   defaultConfig,
   digestRules,
   parseConfig,
@@ -285,5 +287,68 @@ describe('rules', () => {
       JSON.stringify(proto),
     );
     assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
+  });
+});
+
+describe('segments, cohorts and clusterings', () => {
+  const text = [
+    'segments:',
+    '  - id: admins',
+    '    condition: { traits.role: admin }',
+    'cohorts:',
+    '  - id: engagement',
+    '    metric: engagement',
+    '    bands: [{ id: top, percent: 20 }, { id: rest, percent: 80 }]',
+    'clusterings:',
+    '  - id: behaviour',
+    '    features: [events.Feature Used, sessions.count]',
+  ].join('\n');
+
+  test('load with defaults and change the digest; configs without them keep theirs', () => {
+    const config = parseConfig(text, 'onramp.yaml');
+    assert.equal(config.cohorts[0]?.minPopulation, 20);
+    assert.equal(config.clusterings[0]?.normalization, 'zscore');
+    assert.deepEqual(config.clusterings[0]?.k, { min: 2, max: 8 });
+    assert.notEqual(digestRules(config), digestRules(defaultConfig()));
+    // The digest of a config without segments is what it was before they existed:
+    // sha256 of the canonical rules and rule settings alone.
+    const plain = defaultConfig();
+    const before = createHash('sha256')
+      .update(canonicalJson({ rules: plain.rules, ruleSettings: plain.ruleSettings }))
+      .digest('hex');
+    assert.equal(digestRules(plain), before);
+  });
+
+  test('a bad segment condition, cohort band or metric names the file, line and field', () => {
+    const issues = issuesOf(
+      text
+        .replace('traits.role: admin', 'trait.role: admin')
+        .replace('percent: 80', 'percent: 70')
+        .replace('sessions.count', 'sessions.bogus'),
+    );
+    assert.deepEqual(
+      issues.map((issue) => [issue.field, issue.line]),
+      [
+        ['segments.0.condition.trait.role', 3],
+        ['cohorts.0.bands', 7],
+        ['clusterings.0.features.1', 10],
+      ],
+    );
+  });
+
+  test('a rule triggered by an unknown segment is refused', () => {
+    const issues = issuesOf(
+      [
+        text,
+        'rules:',
+        '  - id: r',
+        '    trigger: { type: segment, segment: admin }',
+        '    actions: [{ type: emit, event: X }]',
+      ].join('\n'),
+    );
+    assert.deepEqual(
+      issues.map((issue) => issue.field),
+      ['rules.0.trigger.segment'],
+    );
   });
 });
