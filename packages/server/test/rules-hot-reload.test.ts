@@ -197,3 +197,48 @@ test('SIGHUP reloads the file even when no file event arrives', async () => {
   }
   assert.equal(process.listenerCount('SIGHUP'), 0, 'the handler is removed on close');
 });
+
+test('a segment added to the file is published and back-filled without a restart', async () => {
+  const file = join(dir, 'segments.yaml');
+  writeFileSync(file, 'workspace: { id: reload }\n');
+  const server = await startTestServer();
+  const watcher = watchConfig({
+    path: file,
+    config: loadConfigFile(file),
+    engine: server.engine,
+    workspaceId: server.workspace.id,
+    logger,
+    debounceMs: 20,
+  });
+  try {
+    const response = await fetch(`${server.url}/v1/identify`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`${server.workspace.writeKey}:`).toString('base64')}`,
+      },
+      body: JSON.stringify({ userId: 'ada', traits: { role: 'admin' } }),
+    });
+    assert.equal(response.status, 200);
+    await server.engine.flush();
+    writeFileSync(
+      file,
+      [
+        'workspace: { id: reload }',
+        'segments:',
+        '  - id: admins',
+        '    condition: { traits.role: admin }',
+      ].join('\n'),
+    );
+    const deadline = Date.now() + 5000;
+    while (server.engine.rules.current(server.workspace.id).segments?.[0]?.id !== 'admins') {
+      if (Date.now() > deadline) throw new Error('the segment was not published');
+      await sleep(20);
+    }
+    await server.engine.segments.idle(server.workspace.id);
+    assert.deepEqual(await server.engine.segments.counts(server.workspace.id), { admins: 1 });
+  } finally {
+    watcher.close();
+    await server.close();
+  }
+});
