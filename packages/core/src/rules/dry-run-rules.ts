@@ -1,3 +1,4 @@
+import { audiencesForEvent, audiencesForSweep } from '../segments/update-memberships.js';
 import type { OnrampEvent } from '../events/event.js';
 import type { JsonObject } from '../json/json.js';
 import { addAnonymousId, applyEvent, createProfile } from '../profiles/apply-event.js';
@@ -33,6 +34,8 @@ export function profileFromDocument(
   if (document.consent !== undefined) {
     profile.consent = { categories: { ...document.consent }, updatedAt: now };
   }
+  // Its segments, as a back-fill would find them (cohorts and clusters need the population).
+  audiencesForSweep(set.audiences, profile, {}, { now });
   return profile;
 }
 
@@ -48,6 +51,10 @@ export function dryRunRules(
   now: number,
 ): RuleExplanation[] {
   const copy = structuredClone(profile);
-  if (event !== undefined) applyEvent(copy, event, set.profilePlan, now);
+  if (event !== undefined) {
+    applyEvent(copy, event, set.profilePlan, now);
+    // The segments the event changes, as the processor updates them before the rules run.
+    audiencesForEvent(set.audiences, copy, event, { now });
+  }
   return explainRules(set, copy, event, now);
 }
