@@ -58,3 +58,4 @@ export * from './cohorts/cohort-sketch.js';
 export * from './cohorts/cohort-bands.js';
 export * from './cohorts/live-population.js';
 export * from './cohorts/rank-error.js';
+export { createSeededRandom } from './clustering/seeded-random.js';

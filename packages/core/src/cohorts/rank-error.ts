@@ -3,6 +3,7 @@
  * benchmark suite (`cohort_rank_error`) measure with it, on populations drawn
  * here from a seeded generator. docs/cohorts.md "Accuracy" reports the results.
  */
+import { createSeededRandom } from '../clustering/seeded-random.js';
 import { bandBoundaries, bandOfRank } from './cohort-bands.js';
 import { CohortSketch } from './cohort-sketch.js';
 
@@ -179,14 +180,5 @@ function shuffled(n: number, random: () => number): number[] {
   return order;
 }
 
-/** mulberry32: a small seeded generator of floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator the clustering uses (mulberry32): one implementation in core. */
+export const seededRandom = createSeededRandom;

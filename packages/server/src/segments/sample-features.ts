@@ -1,4 +1,9 @@
-import type { Processor, ProfileMetric, ProfileStore } from '@onramp/core';
+import {
+  createSeededRandom,
+  type Processor,
+  type ProfileMetric,
+  type ProfileStore,
+} from '@onramp/core';
 
 export interface SampleFeaturesOptions {
   store: Pick<ProfileStore, 'scanProfiles'>;
@@ -18,7 +23,7 @@ export interface SampleFeaturesOptions {
  */
 export async function sampleFeatures(options: SampleFeaturesOptions): Promise<number[][]> {
   const { store, processor, workspaceId, features, sampleSize, now } = options;
-  const random = mulberry32(options.seed);
+  const random = createSeededRandom(options.seed);
   const sample: number[][] = [];
   let seen = 0;
   let after: string | undefined;
@@ -44,16 +49,4 @@ export async function sampleFeatures(options: SampleFeaturesOptions): Promise<nu
     await new Promise((resolve) => setImmediate(resolve));
   }
   return sample;
-}
-
-/** A small seeded PRNG (uniform in [0, 1)). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
