@@ -18,17 +18,27 @@ export interface RuleIssue {
   message: string;
 }
 
+const issueRoots: Readonly<Record<string, string>> = {
+  '(settings)': 'ruleSettings',
+  '(segments)': 'segments',
+  '(cohorts)': 'cohorts',
+  '(clusterings)': 'clusterings',
+};
+
+/**
+ * An issue's path from the config's top: `['rules', 0, 'condition']`,
+ * `['segments', 2, 'id']`, `['ruleSettings', 'fatigue']` (as the config file names them).
+ */
+export function configPathOf(path: readonly (string | number)[]): (string | number)[] {
+  const [first, ...rest] = path;
+  const root =
+    typeof first === 'string' && Object.hasOwn(issueRoots, first) ? issueRoots[first] : undefined;
+  return root === undefined ? ['rules', ...path] : [root, ...rest];
+}
+
 /** An issue's path as text: `rules.0.condition`, `segments.2.id`, `ruleSettings.fatigue`. */
 export function issuePath(path: readonly (string | number)[]): string {
-  const [first, ...rest] = path;
-  const roots: Record<string, string> = {
-    '(settings)': 'ruleSettings',
-    '(segments)': 'segments',
-    '(cohorts)': 'cohorts',
-    '(clusterings)': 'clusterings',
-  };
-  const root = typeof first === 'string' && Object.hasOwn(roots, first) ? roots[first] : undefined;
-  return root === undefined ? ['rules', ...path].join('.') : [root, ...rest].join('.');
+  return configPathOf(path).join('.');
 }
 
 export class RuleConfigError extends Error {

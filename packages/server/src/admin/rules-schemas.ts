@@ -15,7 +15,7 @@ export const Rules = Type.Array(Rule, { maxItems: MAX_RULES });
 export const Settings = RuleSettingsSchema;
 
 const IsoTime = Type.String({ format: 'date-time' });
-const BaseVersion = Type.Integer({
+export const BaseVersion = Type.Integer({
   minimum: 0,
   description: 'Publish only if the current version is this one (else 409 ONR_VERSION_CONFLICT).',
 });
@@ -33,7 +33,10 @@ export type EditQuery = Static<typeof EditQuery>;
 
 export const IfMatchHeaders = Type.Object({
   'if-match': Type.Optional(
-    Type.String({ description: 'The ETag of GET /admin/v1/rules ("3"): same as baseVersion.' }),
+    Type.String({
+      description:
+        'The ETag of the config version ("3", as GET /admin/v1/rules gives it): same as baseVersion.',
+    }),
   ),
 });
 export type IfMatchHeaders = Static<typeof IfMatchHeaders>;

@@ -5,6 +5,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { ClusteringSchema, CohortSchema, SegmentSchema } from '@onramp/core';
+import { BaseVersion } from './rules-schemas.js';
 
 /** The most definitions of one kind a request may carry (the body limit bounds their size). */
 export const MAX_DEFINITIONS = 1000;
@@ -21,10 +22,6 @@ const DefinitionId = Type.String({
 const MembershipId = Type.String({
   pattern: `^${idBody}(:${idBody})?$`,
   description: 'A segment id, or a cohort band as `cohort:band`.',
-});
-const BaseVersion = Type.Integer({
-  minimum: 0,
-  description: 'Publish only if the current version is this one (else 409 ONR_VERSION_CONFLICT).',
 });
 
 export const DefinitionParams = Type.Object({ id: DefinitionId });
@@ -77,18 +74,8 @@ export type SizesQuery = Static<typeof SizesQuery>;
 export const NoQuery = Type.Object({}, { additionalProperties: false });
 export type NoQuery = Static<typeof NoQuery>;
 
-export const EditQuery = Type.Object(
-  { baseVersion: Type.Optional(BaseVersion) },
-  { additionalProperties: false },
-);
-export type EditQuery = Static<typeof EditQuery>;
-
-export const IfMatchHeaders = Type.Object({
-  'if-match': Type.Optional(
-    Type.String({ description: 'The ETag of the config ("3"): same as baseVersion.' }),
-  ),
-});
-export type IfMatchHeaders = Static<typeof IfMatchHeaders>;
+// Edits of segments, cohorts and clusterings take the same version checks as rules.
+export { EditQuery, IfMatchHeaders } from './rules-schemas.js';
 
 /** May be absent: the route reads no body as `{}`. */
 export const BackfillBody = Type.Object(

@@ -7,6 +7,7 @@ import {
   CohortSchema,
   RuleConfigError,
   RuleSchema,
+  configPathOf,
   SegmentSchema,
   type ClusteringDefinition,
   type CohortDefinition,
@@ -151,16 +152,8 @@ function checkRules(config: ConfigFile, at: IssueAt): void {
 }
 
 /** A compiler issue's path in the file: '(settings)' → ruleSettings, '(segments)' → segments… */
-function fileRulePath([first, ...rest]: (string | number)[]): (string | number)[] {
-  if (first === undefined) return ['rules'];
-  const roots: Record<string, string> = {
-    '(settings)': 'ruleSettings',
-    '(segments)': 'segments',
-    '(cohorts)': 'cohorts',
-    '(clusterings)': 'clusterings',
-  };
-  const root = typeof first === 'string' && Object.hasOwn(roots, first) ? roots[first] : undefined;
-  return root === undefined ? ['rules', first, ...rest] : [root, ...rest];
+function fileRulePath(path: (string | number)[]): (string | number)[] {
+  return configPathOf(path);
 }
 
 /** Splits a config into the workspace identity and its engine settings. */
