@@ -3,9 +3,6 @@ import type {
   ClusterRun,
   ClusterRunStore,
   Clock,
-  ClusterModel,
-  KCandidate,
-  ClusterSummary,
   Processor,
   ProfileState,
   ProfileStore,
@@ -16,28 +13,13 @@ import type { EngineMetrics } from '../observability/metrics.js';
 import { BackgroundPasses, type PassProgress } from './background-passes.js';
 import type { CohortStatus, PopulationControl } from './population-control.js';
 import { planPasses } from './plan-passes.js';
-import { sampleFeatures } from './sample-features.js';
+import {
+  trainClusteringRun,
+  type ClusteringInput,
+  type ClusteringOutput,
+} from './train-clustering.js';
 
-/** What a clustering run computes (in a worker thread). */
-export interface ClusteringInput {
-  vectors: number[][];
-  features: string[];
-  normalization: 'zscore' | 'minmax' | 'none';
-  kMin: number;
-  kMax: number;
-  seed: number;
-  previous?: ClusterModel;
-  clusteringId: string;
-  run: number;
-  trainedAt: number;
-}
-
-export interface ClusteringOutput {
-  k: number;
-  candidates: KCandidate[];
-  model: ClusterModel;
-  clusters: ClusterSummary[];
-}
+export type { ClusteringInput, ClusteringOutput };
 
 export interface EngineSegmentsDeps {
   runtimeOf(workspaceId: string): WorkspaceRuntime | undefined;
@@ -431,100 +413,31 @@ export function createEngineSegments(deps: EngineSegmentsDeps): EngineSegments {
     trigger: ClusterRun['trigger'],
   ): Promise<ClusterRun> {
     const current = runtime(workspaceId);
-    const job = current.rules.audiences.clusterings.find((c) => c.id === clusteringId);
-    if (job === undefined) throw new Error(`unknown clustering ${clusteringId}`);
-    const definition = job.definition;
-    const latest = await deps.clusterRuns.latest(workspaceId, clusteringId);
-    const previous = await deps.clusterRuns.latestModel(workspaceId, clusteringId);
-    const run = (latest?.run ?? 0) + 1;
-    const startedAt = clock.now();
-    await deps.flush();
-    const population = await deps.profileStore.countProfiles(workspaceId);
-    const vectors = await sampleFeatures({
-      store: deps.profileStore,
-      processor,
-      workspaceId,
-      features: job.features,
-      sampleSize: definition.sampleSize,
-      seed: run,
-      now: startedAt,
-    });
-    const base = {
-      workspaceId,
-      clusteringId,
-      run,
-      configVersion: current.ruleConfig.version,
-      trigger,
-      startedAt,
-      sampled: vectors.length,
-      population,
-      features: [...definition.features],
-    };
-    let record: ClusterRun;
-    try {
-      if (vectors.length < definition.minProfiles) {
-        throw new Error(
-          `${vectors.length} profiles, fewer than minProfiles (${definition.minProfiles})`,
-        );
-      }
-      const output = await deps.runClustering({
-        vectors,
-        features: [...definition.features],
-        normalization: definition.normalization,
-        kMin: definition.k.min,
-        kMax: definition.k.max,
-        seed: run,
-        // Labels carry over only from a model trained on the same features.
-        ...(previous?.model !== undefined && sameList(previous.features, definition.features)
-          ? { previous: previous.model }
-          : {}),
-        clusteringId,
-        run,
-        trainedAt: startedAt,
-      });
-      record = {
-        ...base,
-        finishedAt: clock.now(),
-        status: 'done',
-        k: output.k,
-        candidates: output.candidates,
-        model: output.model,
-        clusters: output.clusters,
-      };
-    } catch (error) {
-      record = {
-        ...base,
-        finishedAt: clock.now(),
-        status: 'failed',
-        error: (error as Error).message,
-        k: 0,
-        candidates: [],
-        clusters: [],
-      };
-    }
-    await deps.clusterRuns.append(record);
+    const record = await trainClusteringRun({ ...deps, processor }, current, clusteringId, trigger);
     deps.metrics.clusteringRuns.inc({ status: record.status });
     if (record.model !== undefined) {
       deps.populationOf(workspaceId).setClusterModel(record.model);
       passes.enqueue({
         workspaceId,
         kind: 'label',
-        reason: `run ${run}`,
+        reason: `run ${record.run}`,
         version: current.ruleConfig.version,
         clustering: clusteringId,
         page: (profiles) => sweep(workspaceId, profiles, [], 'label', { clusters: true }),
       });
     }
     logger.info(
-      { workspace: workspaceId, clustering: clusteringId, run, status: record.status, k: record.k },
+      {
+        workspace: workspaceId,
+        clustering: clusteringId,
+        run: record.run,
+        status: record.status,
+        k: record.k,
+      },
       'clustering run',
     );
     return record;
   }
 
   return segmentsApi;
-}
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((item, index) => item === b[index]);
 }
