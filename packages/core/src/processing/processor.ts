@@ -18,6 +18,7 @@ import { SEGMENT_TIMER } from '../segments/segment-runtime.js';
 import type { SweepScope } from '../segments/update-memberships.js';
 import { forgetCohortValues } from '../segments/update-memberships.js';
 import { AudienceStep, type AudienceStepContext } from './run-audiences.js';
+import { loadIdentities } from './load-profiles.js';
 import { ProfileCache } from './profile-cache.js';
 import { RuleOutput, type DueTimer, type RuleOutputHooks } from './rule-output.js';
 
@@ -130,7 +131,7 @@ export class Processor {
   ): Promise<ProfileState | undefined> {
     const cache = this.cacheOf(workspaceId);
     if ('identity' in lookup) {
-      await this.load(workspaceId, cache, [lookup.identity]);
+      await loadIdentities(this.options.store, workspaceId, cache, [lookup.identity]);
       return cache.lookup(lookup.identity);
     }
     const hot = cache.get(lookup.profileId);
@@ -173,7 +174,7 @@ export class Processor {
       const profileId = cache.resolve(identity);
       return profileId === undefined || !cache.profiles.has(profileId);
     });
-    if (cold.length > 0) await this.load(workspaceId, cache, cold);
+    if (cold.length > 0) await loadIdentities(this.options.store, workspaceId, cache, cold);
   }
 
   /** The profile an identity resolves to, if it is in memory (no I/O): for the ingest consent check. */
@@ -409,54 +410,9 @@ export class Processor {
       for (const identity of identitiesOf(entry.event)) identities.add(identity);
     }
     for (const [workspaceId, identities] of byWorkspace) {
-      await this.load(workspaceId, this.cacheOf(workspaceId), [...identities]);
-    }
-  }
-
-  private async load(
-    workspaceId: string,
-    cache: ProfileCache,
-    identities: IdentityKey[],
-  ): Promise<void> {
-    let unresolved: IdentityKey[] = [];
-    const missing = new Map<string, IdentityKey[]>();
-    const need = (profileId: string, identity: IdentityKey) => {
-      const waiting = missing.get(profileId);
-      if (waiting === undefined) missing.set(profileId, [identity]);
-      else waiting.push(identity);
-    };
-    for (const identity of identities) {
-      const profileId = cache.resolve(identity);
-      if (profileId === undefined) unresolved.push(identity);
-      else if (!cache.profiles.has(profileId)) need(profileId, identity);
-    }
-    // Two rounds at most: a cached link may name a profile the store has since merged away.
-    for (let round = 0; round < 2 && (unresolved.length > 0 || missing.size > 0); round++) {
-      if (unresolved.length > 0) {
-        const resolved = await this.options.store.resolveIdentities(workspaceId, unresolved);
-        for (const [identity, profileId] of resolved) {
-          // A link made in memory while we waited (not flushed yet) is newer than the store's.
-          if (cache.getLink(identity) !== undefined) continue;
-          cache.setLink(identity, profileId);
-          if (!cache.profiles.has(profileId)) need(profileId, identity);
-        }
-        unresolved = [];
-      }
-      if (missing.size === 0) break;
-      const loaded = await this.options.store.loadProfiles(workspaceId, [...missing.keys()]);
-      for (const [profileId, waiting] of missing) {
-        const profile = loaded.get(profileId);
-        if (profile !== undefined) {
-          if (!cache.profiles.has(profileId)) cache.addLoaded(profile);
-          continue;
-        }
-        for (const identity of waiting) {
-          // The store merged that profile away: forget the stale link (unless relinked meanwhile).
-          if (cache.getLink(identity) === profileId) cache.deleteLink(identity);
-          if (round === 0) unresolved.push(identity);
-        }
-      }
-      missing.clear();
+      await loadIdentities(this.options.store, workspaceId, this.cacheOf(workspaceId), [
+        ...identities,
+      ]);
     }
   }
 
