@@ -3,12 +3,13 @@
 import { availableParallelism, cpus } from 'node:os';
 import { ingestSuite } from './ingest.js';
 import { rulesSuite } from './rules.js';
+import { segmentsSuite } from './segments.js';
 import { Cleanup } from './lib/cleanup.js';
 import { defaultResultsPath, mergeResults } from './lib/results.js';
 import type { Suite, SuiteReport } from './lib/suite.js';
 import { formatResultRows } from './lib/table.js';
 
-const suites: readonly Suite[] = [ingestSuite, rulesSuite];
+const suites: readonly Suite[] = [ingestSuite, rulesSuite, segmentsSuite];
 
 /** BENCH_RESULTS redirects the figures, e.g. for a short trial run. */
 const resultsPath = process.env.BENCH_RESULTS ?? defaultResultsPath;
