@@ -16,7 +16,7 @@ import type { Clock } from '../time/clock.js';
 import type { MembershipChange, PopulationState } from '../segments/segment.js';
 import { SEGMENT_TIMER } from '../segments/segment-runtime.js';
 import type { SweepScope } from '../segments/update-memberships.js';
-import { forgetCohortValues } from '../segments/update-memberships.js';
+import { forgetCohortValues, shareMembershipIds } from '../segments/update-memberships.js';
 import { AudienceStep, type AudienceStepContext } from './run-audiences.js';
 import { loadIdentities } from './load-profiles.js';
 import { ProfileCache } from './profile-cache.js';
@@ -521,7 +521,14 @@ export class Processor {
 
   private cacheOf(workspaceId: string): ProfileCache {
     let cache = this.caches.get(workspaceId);
-    if (cache === undefined) this.caches.set(workspaceId, (cache = new ProfileCache()));
+    if (cache === undefined) {
+      // A loaded profile's membership ids become the config's own strings: one copy each.
+      const onLoad = (profile: ProfileState) => {
+        const audiences = this.options.rulesOf?.(workspaceId)?.audiences;
+        if (audiences !== undefined) shareMembershipIds(profile, audiences);
+      };
+      this.caches.set(workspaceId, (cache = new ProfileCache(onLoad)));
+    }
     return cache;
   }
 

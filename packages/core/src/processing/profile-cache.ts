@@ -18,6 +18,9 @@ export class ProfileCache {
   readonly dirtyLinks = new Map<IdentityKey, string>();
   readonly deleted = new Map<string, string>();
 
+  /** `onLoad` sees each profile read from the store before it is cached (e.g. to share strings). */
+  constructor(private readonly onLoad?: (profile: ProfileState) => void) {}
+
   get(profileId: string): ProfileState | undefined {
     // No reordering per lookup (it runs several times per event): eviction takes the
     // profiles loaded longest ago among the clean ones, and active ones are dirty.
@@ -56,6 +59,7 @@ export class ProfileCache {
 
   /** Adds a profile loaded from the store, with the identities it lists. */
   addLoaded(profile: ProfileState): void {
+    this.onLoad?.(profile);
     this.profiles.set(profile.id, profile);
     if (profile.userId !== undefined) keepLink(this.users, profile.userId, profile.id);
     for (const anonymousId of profile.anonymousIds)

@@ -9,12 +9,7 @@
  * name is unsafe count as untracked; unsafe trait or group keys are skipped.
  */
 import type { DerivedCounterSpec, SequenceSpec } from '../conditions/condition.js';
-import {
-  emittingRule,
-  emittingSegment,
-  metricName,
-  type OnrampEvent,
-} from '../events/event.js';
+import { emittingRule, emittingSegment, metricName, type OnrampEvent } from '../events/event.js';
 import { isJsonObject, isUnsafeKey, type JsonObject, type JsonValue } from '../json/json.js';
 import type { ProfileSettings } from '../settings/workspace-settings.js';
 import { formatDuration, parseDuration } from '../time/duration.js';

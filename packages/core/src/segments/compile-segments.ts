@@ -77,6 +77,7 @@ export function addSegments(
       cohorts: Object.freeze(boundCohorts),
       clusterings: Object.freeze(boundClusterings),
       memberships,
+      ids: new Map([...memberships].map((id) => [id, id])),
       active: true,
     });
   };
@@ -247,6 +248,8 @@ function uniqueIds(list: readonly { id: string }[], root: string, issues: RuleIs
 /** Lists each segment under the events that can change it (the rule index's reasoning). */
 function buildSegmentIndex(segments: readonly SegmentRuntime[]): SegmentIndex {
   const byName = new Map<string, number[]>();
+  /** Every segment naming an event, activity readers included. */
+  const counting = new Map<string, number[]>();
   const always: number[] = [];
   const facts: number[] = [];
   const readingSegments: number[] = [];
@@ -254,6 +257,7 @@ function buildSegmentIndex(segments: readonly SegmentRuntime[]): SegmentIndex {
   for (const segment of segments) {
     const needs: ConditionNeeds = segment.condition.needs;
     const named = [...needs.events].filter((name) => name !== '*');
+    for (const name of named) listIn(counting, name).push(segment.rank);
     const unnamed = named.length === 0 && !needs.readsProfileFacts && !needs.readsSegments;
     if (needs.readsActivity === true || needs.events.has('*') || unnamed) always.push(segment.rank);
     else for (const name of named) listIn(byName, name).push(segment.rank);
@@ -273,6 +277,7 @@ function buildSegmentIndex(segments: readonly SegmentRuntime[]): SegmentIndex {
     byEventWithFacts,
     otherEvents: union(always, []),
     otherEventsWithFacts: union(always, facts),
+    named: counting,
     facts,
     readingSegments,
     timed,

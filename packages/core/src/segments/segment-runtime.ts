@@ -55,6 +55,12 @@ export interface SegmentIndex {
   readonly byEventWithFacts: ReadonlyMap<string, readonly number[]>;
   readonly otherEvents: readonly number[];
   readonly otherEventsWithFacts: readonly number[];
+  /**
+   * Only the segments that name an event in `$event` / `$sequence`: what an event the
+   * engine emitted (a rule's, a membership change's) is evaluated against, as it is
+   * not the person's activity.
+   */
+  readonly named: ReadonlyMap<string, readonly number[]>;
   /** Segments reading traits, groups, consent, identity, decisions or flows: re-checked after rule actions. */
   readonly facts: readonly number[];
   /** Segments reading other memberships: re-checked after any membership change. */
@@ -71,6 +77,8 @@ export interface SegmentSetRuntime {
   readonly clusterings: readonly ClusteringRuntime[];
   /** Every membership id the config defines: segment ids and cohort band ids. */
   readonly memberships: ReadonlySet<string>;
+  /** The same ids, each mapped to the config's own string (shared by loaded profiles). */
+  readonly ids: ReadonlyMap<string, string>;
   /** Whether there is anything to evaluate at all (the processor skips the work otherwise). */
   readonly active: boolean;
 }
@@ -86,6 +94,7 @@ export const emptySegmentSet: SegmentSetRuntime = Object.freeze({
     byEventWithFacts: new Map(),
     otherEvents: [],
     otherEventsWithFacts: [],
+    named: new Map(),
     facts: [],
     readingSegments: [],
     timed: [],
@@ -93,5 +102,6 @@ export const emptySegmentSet: SegmentSetRuntime = Object.freeze({
   cohorts: [],
   clusterings: [],
   memberships: new Set<string>(),
+  ids: new Map<string, string>(),
   active: false,
 });

@@ -318,3 +318,29 @@ describe('membership events', () => {
     );
   });
 });
+
+describe('engine-emitted events', () => {
+  it('evaluate only the segments that count them by name', () => {
+    const set = compileConfig({
+      segments: [
+        { id: 'busy', condition: { eventCount: { $gte: 2 } } },
+        {
+          id: 'was-admin',
+          condition: { $event: { name: 'Segment Entered', count: { $gte: 1 } } },
+        },
+      ],
+    });
+    const profile = newProfile();
+    step(set, profile, trackEvent('Clicked', t0));
+    const emitted = trackEvent('Segment Entered', t0 + 1, {
+      context: { onramp: { segment: 'admins', depth: 1 } },
+    });
+    // Counted (eventCount is 2), but not activity: "busy" waits for the person's next event.
+    assert.deepEqual(step(set, profile, emitted).changes, [
+      { segment: 'was-admin', on: 'entered' },
+    ]);
+    assert.deepEqual(step(set, profile, trackEvent('Clicked', t0 + 2)).changes, [
+      { segment: 'busy', on: 'entered' },
+    ]);
+  });
+});

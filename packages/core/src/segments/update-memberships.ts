@@ -13,7 +13,7 @@
  */
 import type { EvalInput } from '../conditions/condition.js';
 import { resetConditionMemo } from '../conditions/condition-compiler.js';
-import type { OnrampEvent } from '../events/event.js';
+import { emittingRule, emittingSegment, type OnrampEvent } from '../events/event.js';
 import type { ProfileState } from '../profiles/profile.js';
 import { changesFacts, triggerName } from '../rules/rule-index.js';
 import { assignCluster } from '../clustering/assign-cluster.js';
@@ -38,6 +38,7 @@ export interface AudienceContext {
 }
 
 const MAX_SEGMENT_PASSES = 3;
+const noRanks: readonly number[] = [];
 /** The earliest a `$segments` timer is re-armed after now (the scheduler checks every 250 ms). */
 const MIN_RECHECK_MS = 250;
 
@@ -53,12 +54,18 @@ export function audiencesForEvent(
   if (!set.active) return outcome;
   const name = triggerName(event);
   const index = set.index;
+  const run = new Run(set, profile, context, outcome);
+  if (!full && (emittingSegment(event) !== undefined || emittingRule(event) !== undefined)) {
+    // An event the engine emitted moves no activity: only segments counting it by name.
+    run.evaluate(index.named.get(name) ?? noRanks);
+    run.finish();
+    return outcome;
+  }
   const ranks = full
     ? set.segments.map((segment) => segment.rank)
     : changesFacts(event)
       ? (index.byEventWithFacts.get(name) ?? index.otherEventsWithFacts)
       : (index.byEvent.get(name) ?? index.otherEvents);
-  const run = new Run(set, profile, context, outcome);
   run.evaluate(ranks);
   run.rankCohorts();
   run.labelClusters();
@@ -161,6 +168,19 @@ export function emptyAudienceOutcome(): AudienceOutcome {
   return { changes: [], changed: false, traitsChanged: false };
 }
 
+/**
+ * Replaces a loaded profile's membership ids by the config's own strings, so a
+ * membership costs one pointer in memory rather than a copy of its id.
+ */
+export function shareMembershipIds(profile: ProfileState, set: SegmentSetRuntime): void {
+  const list = profile.segments;
+  if (list === undefined) return;
+  for (let i = 0; i < list.length; i++) {
+    const shared = set.ids.get(list[i] as string);
+    if (shared !== undefined) list[i] = shared;
+  }
+}
+
 /** Whether a profile is in a segment or band (own list, no allocation). */
 export function isMember(profile: ProfileState, membership: string): boolean {
   return profile.segments !== undefined && profile.segments.includes(membership);
@@ -168,7 +188,8 @@ export function isMember(profile: ProfileState, membership: string): boolean {
 
 class Run {
   private readonly input: EvalInput;
-  private timedEvaluated = false;
+  /** Time-dependent segments evaluated in this run: their next change is recomputed. */
+  private readonly timed: number[] = [];
   private membershipChanged = false;
 
   constructor(
@@ -189,7 +210,7 @@ class Run {
     for (let i = 0; i < ranks.length; i++) {
       const segment = segments[ranks[i] as number];
       if (segment === undefined) continue;
-      if (segment.timed) this.timedEvaluated = true;
+      if (segment.timed) this.timed.push(segment.rank);
       this.set_(segment.id, segment.condition.test(this.input));
     }
     const reading = this.set.index.readingSegments;
@@ -274,32 +295,32 @@ class Run {
     }
   }
 
-  /** Re-arms the `$segments` timer when a time-dependent segment was evaluated. */
+  /**
+   * Re-arms the `$segments` timer for the time-dependent segments evaluated in this
+   * run. The others' inputs did not change (the index), so their next change is
+   * still at or after the armed timer: the new due time is the earlier of the two.
+   * An overdue timer is left to fire, which re-checks them all (audiencesOnTimer).
+   */
   finish(): void {
-    if (!this.timedEvaluated) return;
+    if (this.timed.length === 0) return;
     const { now } = this.context;
-    let next = Number.POSITIVE_INFINITY;
-    for (const rank of this.set.index.timed) {
-      const segment = this.set.segments[rank];
-      if (segment !== undefined) next = Math.min(next, segment.condition.nextChange(this.input));
-    }
-    // Never sooner than the scheduler's resolution: a profile whose state made the
-    // computation fail (now + 1 ms) must not wake every millisecond.
-    if (Number.isFinite(next)) next = Math.max(next, now + MIN_RECHECK_MS);
     const timers = this.profile.rules?.timers;
     const current =
       timers !== undefined && Object.hasOwn(timers, SEGMENT_TIMER)
         ? timers[SEGMENT_TIMER]
         : undefined;
-    // An armed timer still ahead stays when earlier: waking early only re-checks.
-    if (current !== undefined && current > now && current <= next) return;
-    if (!Number.isFinite(next)) {
-      if (current !== undefined && timers !== undefined) {
-        delete timers[SEGMENT_TIMER];
-        this.outcome.changed = true;
-      }
-      return;
+    if (current !== undefined && current <= now) return;
+    let next = current ?? Number.POSITIVE_INFINITY;
+    const segments = this.set.segments;
+    for (const rank of new Set(this.timed)) {
+      const segment = segments[rank];
+      if (segment !== undefined) next = Math.min(next, segment.condition.nextChange(this.input));
     }
+    if (!Number.isFinite(next) || next === current) return;
+    // Never sooner than the scheduler's resolution: a profile whose state made the
+    // computation fail (now + 1 ms) must not wake every millisecond.
+    next = Math.max(next, now + MIN_RECHECK_MS);
+    if (next === current) return;
     ((this.profile.rules ??= {}).timers ??= {})[SEGMENT_TIMER] = next;
     this.outcome.armed = next;
     this.outcome.changed = true;
