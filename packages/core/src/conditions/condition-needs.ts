@@ -4,7 +4,12 @@
  * in the profile plan, and which other inputs it reads.
  */
 import type { OnrampEvent } from '../events/event.js';
-import type { ConditionNeeds, DerivedCounterSpec, SequenceSpec } from './condition.js';
+import type {
+  ActivityFacet,
+  ConditionNeeds,
+  DerivedCounterSpec,
+  SequenceSpec,
+} from './condition.js';
 import type { ConditionNode, CounterRef, PathRoot, ValueOp } from './condition-tree.js';
 
 /** A filtered counter the condition needs, before its `where` is compiled. */
@@ -21,6 +26,8 @@ export interface CollectedNeeds {
   sequences: Map<string, SequenceSpec>;
   readsProfileFacts: boolean;
   readsActivity: boolean;
+  /** Which parts of the activity it reads (finer than readsActivity, for indexes). */
+  activity: Set<ActivityFacet>;
   readsTime: boolean;
   readsEvent: boolean;
   readsContext: boolean;
@@ -48,6 +55,18 @@ const activityRoots = new Set<PathRoot>([
   'engagement',
 ]);
 
+/** The part of the activity a path reads; consent is a fact (identify and consent events). */
+const facetOf: Partial<Record<PathRoot, ActivityFacet>> = {
+  firstSeen: 'firstSeen',
+  lastSeen: 'lastSeen',
+  eventCount: 'eventCount',
+  firstTouch: 'touch',
+  lastTouch: 'touch',
+  'sessions.count': 'sessions',
+  'sessions.totalDuration': 'sessions',
+  engagement: 'engagement',
+};
+
 export function collectNeeds(node: ConditionNode): CollectedNeeds {
   const needs: CollectedNeeds = {
     events: new Set(),
@@ -56,6 +75,7 @@ export function collectNeeds(node: ConditionNode): CollectedNeeds {
     sequences: new Map(),
     readsProfileFacts: false,
     readsActivity: false,
+    activity: new Set(),
     readsTime: false,
     readsEvent: false,
     readsContext: false,
@@ -78,7 +98,11 @@ function visit(node: ConditionNode, needs: CollectedNeeds): void {
     case 'field': {
       const root = node.field.root;
       if (factRoots.has(root)) needs.readsProfileFacts = true;
-      if (activityRoots.has(root)) needs.readsActivity = true;
+      if (activityRoots.has(root)) {
+        needs.readsActivity = true;
+        const facet = facetOf[root];
+        if (facet !== undefined) needs.activity.add(facet);
+      }
       if (root === 'now' || root === 'engagement' || root === 'decisions') needs.readsTime = true;
       if (root.startsWith('event.')) needs.readsEvent = true;
       if (root === 'context') needs.readsContext = true;
@@ -97,7 +121,16 @@ function visit(node: ConditionNode, needs: CollectedNeeds): void {
     case 'elapsed':
       needs.readsTime = true;
       if (node.since.type === 'event') counter(node.since.counter, needs);
-      else needs.readsActivity = true;
+      else {
+        needs.readsActivity = true;
+        needs.activity.add(
+          node.since.type === 'firstSeen'
+            ? 'firstSeen'
+            : node.since.type === 'lastSeen'
+              ? 'lastSeen'
+              : 'sessions',
+        );
+      }
       return;
     case 'sequence':
       for (const step of node.steps) needs.events.add(step);
@@ -138,6 +171,7 @@ export function toConditionNeeds(
     events: collected.events,
     readsProfileFacts: collected.readsProfileFacts,
     readsActivity: collected.readsActivity,
+    activity: collected.activity,
     readsTime: collected.readsTime,
     readsEvent: collected.readsEvent,
     readsContext: collected.readsContext,

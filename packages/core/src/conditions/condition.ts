@@ -30,6 +30,17 @@ export interface EvalInput {
    * computed yet. Without it, each condition computes what it reads.
    */
   memo?: Float64Array;
+  /**
+   * Shared by the nextChange calls of one evaluation (same profile, same `now`):
+   * a fresh object per evaluation. Without it, each call computes what it needs.
+   */
+  nextChangeMemo?: NextChangeMemo;
+}
+
+/** What nextChange calls of one evaluation share (filled as they need it). */
+export interface NextChangeMemo {
+  /** The engagement score after each of its next window exits (next-change.ts). */
+  engagement?: number[];
 }
 
 /** One problem in a condition: `path` locates it inside the condition document. */
@@ -75,6 +86,15 @@ export interface SequenceSpec {
   withinMs: number;
 }
 
+/** A part of a profile's activity a condition can read (ConditionNeeds.activity). */
+export type ActivityFacet =
+  | 'firstSeen'
+  | 'lastSeen'
+  | 'eventCount'
+  | 'sessions'
+  | 'touch'
+  | 'engagement';
+
 /** What a condition depends on: for indexing rules and for building the profile plan. */
 export interface ConditionNeeds {
   /** Metric names whose arrival can change the value (behavioural operators). */
@@ -86,6 +106,12 @@ export interface ConditionNeeds {
    * sessions, touches, consent, engagement, or `$elapsed` since firstSeen/lastSeen/sessionStart.
    */
   readonly readsActivity?: boolean;
+  /**
+   * Which parts of the activity it reads: `firstSeen` changes on a profile's first
+   * event only, `engagement` on events with an engagement weight, the others on
+   * any of the person's events.
+   */
+  readonly activity?: ReadonlySet<ActivityFacet>;
   /** True when the value can change with time alone (windows, `$elapsed`, `now`). */
   readsTime: boolean;
   /** True when it reads `event.*` (only meaningful for event triggers). */

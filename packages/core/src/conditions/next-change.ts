@@ -354,18 +354,42 @@ function exitOf(key: number, window: WindowSpec, index: number): number {
 
 /** The engagement score's exits, in order, until the test differs (see MAX_ENGAGEMENT_STEPS). */
 function engagementChange(test: ValueTest, walk: Walk, result: boolean): number {
+  const steps = engagementSteps(walk);
+  for (let i = 0; i + 1 < steps.length; i += 2) {
+    const at = steps[i] as number;
+    if (at === Number.POSITIVE_INFINITY) return at;
+    if (evaluateValueTest(test, steps[i + 1] as number, 'number', noElement) !== result) return at;
+  }
+  return steps[steps.length - 1] as number;
+}
+
+/**
+ * The engagement score after each of its next exits: [at, score, at, score, …, next
+ * exit], MAX_ENGAGEMENT_STEPS pairs at most. The same for every engagement test of
+ * one evaluation, so it is kept in `input.nextChangeMemo` when the caller gives one.
+ */
+function engagementSteps(walk: Walk): number[] {
+  const memo = walk.input.nextChangeMemo;
+  if (memo?.engagement !== undefined) return memo.engagement;
   const { plan } = walk;
   const profile = walk.input.profile;
   const index = plan.engagement.windowIndex;
   const window = plan.windows.windows[index];
-  if (window === undefined) return Number.POSITIVE_INFINITY;
-  let at = walk.input.now;
-  for (let step = 0; ; step++) {
-    at = nextEngagementExit(profile, plan, window, index, at);
-    if (at === Number.POSITIVE_INFINITY || step === MAX_ENGAGEMENT_STEPS) return at;
-    const score = engagementScore(profile, plan.engagement, plan.windows, at);
-    if (evaluateValueTest(test, score, 'number', noElement) !== result) return at;
+  const steps: number[] = [];
+  if (window === undefined) steps.push(Number.POSITIVE_INFINITY);
+  else {
+    let at = walk.input.now;
+    for (let step = 0; ; step++) {
+      at = nextEngagementExit(profile, plan, window, index, at);
+      if (at === Number.POSITIVE_INFINITY || step === MAX_ENGAGEMENT_STEPS) {
+        steps.push(at);
+        break;
+      }
+      steps.push(at, engagementScore(profile, plan.engagement, plan.windows, at));
+    }
   }
+  if (memo !== undefined) memo.engagement = steps;
+  return steps;
 }
 
 function nextEngagementExit(

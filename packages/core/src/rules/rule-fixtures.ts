@@ -58,6 +58,8 @@ export function compileConfig(
     segments?: readonly Record<string, unknown>[];
     cohorts?: readonly Record<string, unknown>[];
     clusterings?: readonly Record<string, unknown>[];
+    /** Profile settings besides the defaults (e.g. engagement weights). */
+    profiles?: Partial<ProfileSettings>;
   },
   version = 1,
 ): CompiledRuleSet {
@@ -66,7 +68,7 @@ export function compileConfig(
     items = [] as readonly Record<string, unknown>[],
   ) => items.map((item) => Value.Default(schema, structuredClone(item)) as T);
   return compileRuleSet((config.rules ?? []).map(ruleDefinition), {
-    profiles: defaultProfileSettings(),
+    profiles: { ...defaultProfileSettings(), ...config.profiles },
     settings: ruleSettings(),
     version,
     audiences: {

@@ -16,28 +16,30 @@ function issuesOf(config: Parameters<typeof compileConfig>[0]): string[] {
 describe('compileSegments', () => {
   it('indexes segments by what can change them', () => {
     const { audiences } = compileConfig({
+      profiles: {
+        engagement: { window: '7d', max: 100, weights: { Exported: 5, $page: 1 } },
+      },
       segments: [
         { id: 'pro', condition: { 'traits.plan': 'pro' } },
         { id: 'exporter', condition: { $event: { name: 'Exported', count: { $gte: 3 } } } },
         { id: 'engaged', condition: { engagement: { $gte: 10 } } },
         { id: 'new', condition: { $elapsed: { since: 'firstSeen', $lt: '1d' } } },
+        { id: 'recent', condition: { $elapsed: { since: 'lastSeen', $lt: '1h' } } },
         { id: 'both', condition: { segments: { $all: ['pro', 'engaged'] } } },
       ],
     });
     const ids = (ranks: readonly number[]) => ranks.map((rank) => audiences.segments[rank]?.id);
-    assert.deepEqual(ids(audiences.index.byEvent.get('Exported') ?? []), [
-      'exporter',
-      'engaged',
-      'new',
-    ]);
-    assert.deepEqual(ids(audiences.index.otherEvents), ['engaged', 'new']);
-    assert.deepEqual(ids(audiences.index.byEventWithFacts.get('$identify') ?? []), [
-      'pro',
-      'engaged',
-      'new',
-    ]);
-    assert.deepEqual(ids(audiences.index.readingSegments), ['both']);
-    assert.deepEqual(ids(audiences.index.timed), ['engaged', 'new']);
+    const index = audiences.index;
+    // Named events; engagement only under weighted events; last seen under every event.
+    assert.deepEqual(ids(index.byEvent.get('Exported') ?? []), ['exporter', 'engaged', 'recent']);
+    assert.deepEqual(ids(index.byEvent.get('$page') ?? []), ['engaged', 'recent']);
+    assert.deepEqual(ids(index.otherEvents), ['recent']);
+    assert.deepEqual(ids(index.byEventWithFacts.get('$identify') ?? []), ['pro', 'recent']);
+    // First seen changes once: a new profile is evaluated whole; time is the timer's.
+    assert.ok(![...index.byEvent.values()].some((list) => ids(list).includes('new')));
+    assert.deepEqual(ids(index.readingSegments), ['both']);
+    assert.deepEqual(ids(index.timed), ['engaged', 'new', 'recent']);
+    assert.deepEqual(ids(index.named.get('Exported') ?? []), ['exporter']);
     assert.equal(audiences.active, true);
   });
 

@@ -73,7 +73,7 @@ export function addSegments(
     return Object.freeze({
       segments: Object.freeze(segments),
       byId: new Map(segments.map((segment) => [segment.id, segment])),
-      index: buildSegmentIndex(segments),
+      index: buildSegmentIndex(segments, plan),
       cohorts: Object.freeze(boundCohorts),
       clusterings: Object.freeze(boundClusterings),
       memberships,
@@ -245,8 +245,14 @@ function uniqueIds(list: readonly { id: string }[], root: string, issues: RuleIs
   });
 }
 
-/** Lists each segment under the events that can change it (the rule index's reasoning). */
-function buildSegmentIndex(segments: readonly SegmentRuntime[]): SegmentIndex {
+/**
+ * Lists each segment under the events that can change it, as the rule index does,
+ * but finer about activity: a segment reading last seen, event count, sessions or
+ * touches is evaluated on every event of the person; one reading engagement only on
+ * events that have an engagement weight; one reading first seen only when the profile
+ * is created or merged (evaluated whole then). Time is the `$segments` timer's.
+ */
+function buildSegmentIndex(segments: readonly SegmentRuntime[], plan: ProfilePlan): SegmentIndex {
   const byName = new Map<string, number[]>();
   /** Every segment naming an event, activity readers included. */
   const counting = new Map<string, number[]>();
@@ -254,16 +260,28 @@ function buildSegmentIndex(segments: readonly SegmentRuntime[]): SegmentIndex {
   const facts: number[] = [];
   const readingSegments: number[] = [];
   const timed: number[] = [];
+  const weighted = plan.engagement.weights.map(([name]) => name);
   for (const segment of segments) {
     const needs: ConditionNeeds = segment.condition.needs;
+    const rank = segment.rank;
     const named = [...needs.events].filter((name) => name !== '*');
-    for (const name of named) listIn(counting, name).push(segment.rank);
-    const unnamed = named.length === 0 && !needs.readsProfileFacts && !needs.readsSegments;
-    if (needs.readsActivity === true || needs.events.has('*') || unnamed) always.push(segment.rank);
-    else for (const name of named) listIn(byName, name).push(segment.rank);
-    if (needs.readsProfileFacts) facts.push(segment.rank);
-    if (needs.readsSegments) readingSegments.push(segment.rank);
-    if (segment.timed) timed.push(segment.rank);
+    for (const name of named) listIn(counting, name).push(rank);
+    const activity = needs.activity ?? new Set();
+    const everyEvent =
+      needs.events.has('*') ||
+      (needs.readsActivity === true && needs.activity === undefined) ||
+      [...activity].some((facet) => facet !== 'firstSeen' && facet !== 'engagement');
+    const unnamed =
+      named.length === 0 && !needs.readsProfileFacts && !needs.readsSegments && activity.size === 0;
+    if (everyEvent || unnamed) always.push(rank);
+    else {
+      const names = new Set(named);
+      if (activity.has('engagement')) for (const name of weighted) names.add(name);
+      for (const name of names) listIn(byName, name).push(rank);
+    }
+    if (needs.readsProfileFacts) facts.push(rank);
+    if (needs.readsSegments) readingSegments.push(rank);
+    if (segment.timed) timed.push(rank);
   }
   const byEvent = new Map<string, readonly number[]>();
   const byEventWithFacts = new Map<string, readonly number[]>();

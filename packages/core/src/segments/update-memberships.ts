@@ -312,9 +312,10 @@ class Run {
     if (current !== undefined && current <= now) return;
     let next = current ?? Number.POSITIVE_INFINITY;
     const segments = this.set.segments;
+    const input: EvalInput = { ...this.input, nextChangeMemo: {} };
     for (const rank of new Set(this.timed)) {
       const segment = segments[rank];
-      if (segment !== undefined) next = Math.min(next, segment.condition.nextChange(this.input));
+      if (segment !== undefined) next = Math.min(next, segment.condition.nextChange(input));
     }
     if (!Number.isFinite(next) || next === current) return;
     // Never sooner than the scheduler's resolution: a profile whose state made the
