@@ -126,6 +126,10 @@ function compileSegmentList(
         definition: definition as unknown as SegmentDefinition,
         condition,
         timed: condition.needs.readsTime,
+        recheckTiming:
+          condition.needs.readsTime &&
+          (condition.needs.readsProfileFacts ||
+            condition.needs.activity?.has('engagement') === true),
       }),
     );
   });

@@ -19,6 +19,11 @@ export interface SegmentRuntime {
   readonly condition: CompiledCondition;
   /** Its membership can change with time alone: kept right by the `$segments` timer. */
   readonly timed: boolean;
+  /**
+   * Its next change can move earlier without its value changing (it reads engagement,
+   * or facts such as decisions with an expiry): recomputed at every evaluation.
+   */
+  readonly recheckTiming: boolean;
 }
 
 export interface CohortRuntime {

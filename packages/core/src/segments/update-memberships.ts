@@ -57,7 +57,7 @@ export function audiencesForEvent(
   const run = new Run(set, profile, context, outcome);
   if (!full && (emittingSegment(event) !== undefined || emittingRule(event) !== undefined)) {
     // An event the engine emitted moves no activity: only segments counting it by name.
-    run.evaluate(index.named.get(name) ?? noRanks);
+    run.evaluate(index.named.get(name) ?? noRanks, true);
     run.finish();
     return outcome;
   }
@@ -66,7 +66,7 @@ export function audiencesForEvent(
     : changesFacts(event)
       ? (index.byEventWithFacts.get(name) ?? index.otherEventsWithFacts)
       : (index.byEvent.get(name) ?? index.otherEvents);
-  run.evaluate(ranks);
+  run.evaluate(ranks, !full);
   run.rankCohorts();
   run.labelClusters();
   if (outcome.traitsChanged) run.evaluate(index.facts);
@@ -205,13 +205,22 @@ class Run {
         : { profile, now: context.now, memo: context.memo };
   }
 
-  evaluate(ranks: readonly number[]): void {
+  /**
+   * Evaluates segments. `byEvent`: after an event, a time-dependent segment whose
+   * value did not change keeps its next change at or after the armed timer (events
+   * only delay falling counts and growing elapsed times), so it is not recomputed;
+   * unless its next change can move earlier without its value changing (engagement,
+   * decisions' expiries: `recheckTiming`).
+   */
+  evaluate(ranks: readonly number[], byEvent = false): void {
     const segments = this.set.segments;
     for (let i = 0; i < ranks.length; i++) {
       const segment = segments[ranks[i] as number];
       if (segment === undefined) continue;
-      if (segment.timed) this.timed.push(segment.rank);
-      this.set_(segment.id, segment.condition.test(this.input));
+      const changed = this.set_(segment.id, segment.condition.test(this.input));
+      if (segment.timed && (changed || !byEvent || segment.recheckTiming)) {
+        this.timed.push(segment.rank);
+      }
     }
     const reading = this.set.index.readingSegments;
     for (let pass = 0; pass < MAX_SEGMENT_PASSES && this.membershipChanged; pass++) {
@@ -327,11 +336,12 @@ class Run {
     this.outcome.changed = true;
   }
 
-  private set_(membership: string, member: boolean): void {
+  /** Sets a membership; true when it changed. */
+  private set_(membership: string, member: boolean): boolean {
     const profile = this.profile;
     const list = profile.segments;
     const was = list !== undefined && list.includes(membership);
-    if (was === member) return;
+    if (was === member) return false;
     if (member) {
       if (list === undefined) profile.segments = [membership];
       else list.push(membership);
@@ -343,5 +353,6 @@ class Run {
     this.outcome.changes.push({ segment: membership, on: member ? 'entered' : 'exited' });
     this.outcome.changed = true;
     this.membershipChanged = true;
+    return true;
   }
 }
