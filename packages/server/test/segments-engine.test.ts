@@ -138,15 +138,22 @@ describe('segments on the engine', () => {
     servers.splice(servers.indexOf(server), 1);
     clock.advance(3_600_000 + 1);
     const restarted = await serverAt(clock, dataDir);
+    // Size over time: a sample before the timers ran (2), one after (0).
+    await restarted.engine.segments.maintain();
     await restarted.engine.runDueTimers();
     await restarted.engine.flush();
     assert.deepEqual(await counts(restarted), { new: 0 });
+    clock.advance(60_000);
+    await restarted.engine.segments.maintain();
     const sizes = await restarted.engine.segments.sizes(restarted.workspace.id, 'new', {
       from: 0,
       to: Number.MAX_SAFE_INTEGER,
       limit: 10,
     });
-    assert.ok(Array.isArray(sizes));
+    assert.deepEqual(
+      sizes.map((sample) => sample.size),
+      [2, 0],
+    );
   });
 
   it('back-fills a new segment over existing profiles while events keep coming', async () => {
@@ -281,5 +288,41 @@ describe('segments on the engine', () => {
     );
     await server.engine.flush();
     assert.equal(await labelOf('newcomer'), power);
+    // On a schedule: due once `every` has passed since the last run.
+    await publish(server, {
+      clusterings: [
+        {
+          id: 'behaviour',
+          features: ['events.Feature Used', 'events.$page'],
+          k: { min: 2, max: 6 },
+          every: '1h',
+        },
+      ],
+    });
+    await server.engine.segments.maintain();
+    clock.advance(3_600_000);
+    await server.engine.segments.maintain();
+    const deadline = Date.now() + 60_000;
+    let runs = await server.engine.segments.clusterRuns(server.workspace.id, 'behaviour', {
+      limit: 10,
+    });
+    while (runs.length < 2 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      runs = await server.engine.segments.clusterRuns(server.workspace.id, 'behaviour', {
+        limit: 10,
+      });
+    }
+    assert.deepEqual(
+      runs.map((run) => [run.run, run.trigger, run.status]),
+      [
+        [2, 'schedule', 'done'],
+        [1, 'api', 'done'],
+      ],
+    );
+    // Labels are kept across runs: the power users are still the same cluster.
+    assert.equal(runs[0]?.clusters.length, 3);
+    await server.engine.segments.idle(server.workspace.id);
+    await server.engine.flush();
+    assert.equal(await labelOf('power-3'), power);
   });
 });
