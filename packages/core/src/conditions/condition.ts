@@ -88,12 +88,7 @@ export interface SequenceSpec {
 
 /** A part of a profile's activity a condition can read (ConditionNeeds.activity). */
 export type ActivityFacet =
-  | 'firstSeen'
-  | 'lastSeen'
-  | 'eventCount'
-  | 'sessions'
-  | 'touch'
-  | 'engagement';
+  'firstSeen' | 'lastSeen' | 'eventCount' | 'sessions' | 'touch' | 'engagement';
 
 /** What a condition depends on: for indexing rules and for building the profile plan. */
 export interface ConditionNeeds {

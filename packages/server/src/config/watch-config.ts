@@ -43,7 +43,11 @@ export async function startConfigSync(
 ): Promise<ConfigWatcher | undefined> {
   const { path, config, engine, workspaceId, logger } = options;
   const empty =
-    config.rules.length + config.segments.length + config.cohorts.length + config.clusterings.length === 0;
+    config.rules.length +
+      config.segments.length +
+      config.cohorts.length +
+      config.clusterings.length ===
+    0;
   if (path === undefined && empty) return undefined;
   await syncConfigRules(engine, workspaceId, config, logger);
   return path === undefined ? undefined : watchConfig({ ...options, path });
