@@ -135,7 +135,8 @@ function evaluateNumbers(test: ValueTest, value: number): boolean {
   return evaluateValueTest(test, value, 'number', () => false);
 }
 
-function countersOf(p: ProfileState, counter: CounterRef): EventCounters | undefined {
+/** The counters a `$event` reads: the event name's, or its filtered counter's (own keys only). */
+export function countersOf(p: ProfileState, counter: CounterRef): EventCounters | undefined {
   const record = counter.derived === undefined ? p.events : p.derived;
   const key = counter.derived === undefined ? counter.name : counter.derived.key;
   return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
@@ -153,7 +154,8 @@ function countOf(
   return countInWindow(counters, plan.windows, index, now, EVENT_BUCKETS);
 }
 
-function referenceTime(p: ProfileState, since: ElapsedSince): number | undefined {
+/** The time an `$elapsed` counts from, or undefined when the profile has none. */
+export function referenceTime(p: ProfileState, since: ElapsedSince): number | undefined {
   switch (since.type) {
     case 'firstSeen':
     case 'lastSeen':

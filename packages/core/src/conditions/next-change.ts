@@ -37,7 +37,6 @@ import type { ProfilePlan } from '../profiles/apply-event.js';
 import { engagementScore } from '../profiles/engagement.js';
 import {
   EVENT_BUCKETS,
-  EVENT_FIRST,
   EVENT_LAST,
   EVENT_TOTAL,
   type EventCounters,
@@ -45,15 +44,8 @@ import {
 } from '../profiles/profile.js';
 import { countInWindow, type WindowSpec } from '../profiles/windows.js';
 import type { EvalInput } from './condition.js';
-import type {
-  CompareOp,
-  ConditionNode,
-  CounterRef,
-  ElapsedSince,
-  ValueKind,
-  ValueOp,
-  ValueTest,
-} from './condition-tree.js';
+import type { CompareOp, ConditionNode, ValueKind, ValueOp, ValueTest } from './condition-tree.js';
+import { countersOf, referenceTime } from './explain-condition.js';
 import { evaluateValueTest, readField, type ReadSource } from './explain-value.js';
 
 /** CompiledCondition.nextChange, bound to the finished profile plan. */
@@ -542,22 +534,4 @@ function windowIndexOf(plan: ProfilePlan, ms: number | undefined): number {
   const windows = plan.windows.windows;
   for (let i = 0; i < windows.length; i++) if (windows[i]?.ms === ms) return i;
   return -1;
-}
-
-function countersOf(profile: ProfileState, counter: CounterRef): EventCounters | undefined {
-  const record = counter.derived === undefined ? profile.events : profile.derived;
-  const key = counter.derived === undefined ? counter.name : counter.derived.key;
-  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
-}
-
-function referenceTime(profile: ProfileState, since: ElapsedSince): number | undefined {
-  switch (since.type) {
-    case 'firstSeen':
-    case 'lastSeen':
-      return profile.eventCount > 0 ? profile[since.type] : undefined;
-    case 'sessionStart':
-      return profile.sessions.events > 0 ? profile.sessions.start : undefined;
-    case 'event':
-      return countersOf(profile, since.counter)?.[since.at === 'first' ? EVENT_FIRST : EVENT_LAST];
-  }
 }
