@@ -170,6 +170,13 @@ describe('segments on the engine', () => {
     await publish(server, {
       segments: [{ id: 'big', condition: { 'traits.seats': { $gte: 5 } } }],
     });
+    // Another version right away: the first back-fill must still complete.
+    await publish(server, {
+      segments: [
+        { id: 'big', condition: { 'traits.seats': { $gte: 5 } } },
+        { id: 'solo', condition: { 'traits.seats': 1 } },
+      ],
+    });
     // Events during the pass: new users, and existing ones changing seats.
     await send(server, [
       identify('late-1', { seats: 9 }),
@@ -179,7 +186,8 @@ describe('segments on the engine', () => {
     await server.engine.segments.idle(server.workspace.id);
     await server.engine.flush();
     // 300 of the 600 had ≥ 5 seats; u000 gained, u005 lost, late-1 is new.
-    assert.deepEqual(await counts(server), { big: 301 });
+    // 60 had 1 seat, and u005 now has.
+    assert.deepEqual(await counts(server), { big: 301, solo: 61 });
     const pass = server.engine.segments
       .passes(server.workspace.id)
       .find((p) => p.kind === 'backfill' && p.segments?.includes('big'));

@@ -127,19 +127,6 @@ export class BackgroundPasses {
     return progress;
   }
 
-  /** Cancels the queued and running passes of a workspace matching `which`. */
-  cancel(workspaceId: string, which: (progress: PassProgress) => boolean): void {
-    const queue = this.queueOf(workspaceId);
-    for (const item of queue.filter(({ progress }) => which(progress))) {
-      queue.splice(queue.indexOf(item), 1);
-      item.progress.state = 'cancelled';
-      item.spec.abort?.();
-      this.remember(item.progress);
-    }
-    const running = this.current.get(workspaceId);
-    if (running !== undefined && which(running.progress)) running.cancelled = true;
-  }
-
   /** Running and queued passes first, then the recent finished ones, newest first. */
   list(workspaceId: string): PassProgress[] {
     const running = this.current.get(workspaceId)?.progress;

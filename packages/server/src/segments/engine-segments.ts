@@ -234,7 +234,8 @@ export function createEngineSegments(deps: EngineSegmentsDeps): EngineSegments {
       const version = next.ruleConfig.version;
       if (plan.segments !== undefined) {
         const segments = plan.segments;
-        passes.cancel(workspaceId, (p) => p.kind === 'backfill' && p.version < version);
+        // Earlier back-fills go on: each page is evaluated under the version running then,
+        // and a segment deleted meanwhile is skipped (its memberships are pruned).
         passes.enqueue({
           workspaceId,
           kind: 'backfill',
