@@ -8,7 +8,7 @@ import {
   type ProfileSummary,
   type RuleDefinition,
 } from '@onramp/core';
-import { startTestServer, type TestServer } from '../src/testing/test-server.js';
+import { sendBatch, startTestServer, type TestServer } from '../src/testing/test-server.js';
 
 // Rules end to end on the real engine (SQLite, processor, scheduler), with an injected clock.
 
@@ -25,15 +25,7 @@ async function serverAt(clock: ManualClock, dataDir?: string): Promise<TestServe
 }
 
 async function send(server: TestServer, messages: Record<string, unknown>[]): Promise<void> {
-  const response = await fetch(`${server.url}/v1/batch`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      authorization: `Basic ${Buffer.from(`${server.workspace.writeKey}:`).toString('base64')}`,
-    },
-    body: JSON.stringify({ batch: messages }),
-  });
-  assert.equal(response.status, 200, await response.text());
+  await sendBatch(server, messages);
   await server.engine.flush();
 }
 

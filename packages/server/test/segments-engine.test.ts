@@ -9,7 +9,7 @@ import {
 } from '@onramp/core';
 import { signUserToken } from '../src/realtime/user-token.js';
 import { openSseStream, type SseStream } from '../src/testing/sse-client.js';
-import { startTestServer, type TestServer } from '../src/testing/test-server.js';
+import { sendBatch, startTestServer, type TestServer } from '../src/testing/test-server.js';
 
 // Segments, cohorts and clustering end to end on the real engine (SQLite, processor,
 // scheduler, background passes, worker thread), with an injected clock.
@@ -29,15 +29,7 @@ async function serverAt(clock: ManualClock, dataDir?: string): Promise<TestServe
 }
 
 async function send(server: TestServer, messages: Record<string, unknown>[]): Promise<void> {
-  const response = await fetch(`${server.url}/v1/batch`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      authorization: `Basic ${Buffer.from(`${server.workspace.writeKey}:`).toString('base64')}`,
-    },
-    body: JSON.stringify({ batch: messages }),
-  });
-  assert.equal(response.status, 200, await response.text());
+  await sendBatch(server, messages);
 }
 
 function publish(

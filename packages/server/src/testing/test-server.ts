@@ -80,3 +80,21 @@ async function seedWorkspaces(
   await store.close();
   db.close();
 }
+
+/** Posts messages to `/v1/batch` with the workspace's write key; fails unless accepted (200). */
+export async function sendBatch(
+  server: Pick<TestServer, 'url' | 'workspace'>,
+  messages: Record<string, unknown>[],
+): Promise<void> {
+  const response = await fetch(`${server.url}/v1/batch`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Basic ${Buffer.from(`${server.workspace.writeKey}:`).toString('base64')}`,
+    },
+    body: JSON.stringify({ batch: messages }),
+  });
+  if (response.status !== 200) {
+    throw new Error(`batch refused: ${response.status} ${await response.text()}`);
+  }
+}
