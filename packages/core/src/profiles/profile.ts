@@ -127,8 +127,13 @@ export interface ProfileState {
   rules?: RuleProfileState;
   /** What the profile should see, by placement: set and cleared by rules, read by decide. */
   decisions?: Record<string, PlacementDecision>;
-  /** Onboarding flow progress, by flow id. */
+  /** Onboarding flow progress, by flow id (flows/flow-progress.ts). */
   flows?: Record<string, FlowProgress>;
+  /**
+   * Content id → [shown, clicked, dismissed, completed, last shown at, last dismissed at]
+   * (decide/interactions.ts), counted from the standard interaction events.
+   */
+  interactions?: Record<string, number[]>;
   /**
    * Ids of the segments and cohort bands (`cohort:band`) the profile is in, in the
    * order it entered them; absent when in none. The `segments` condition path.
@@ -162,11 +167,33 @@ export interface PlacementDecision {
   at: number;
   expiresAt?: number;
   variables?: JsonObject;
+  /** The segment or band whose entry or exit fired the rule ("why am I seeing this"). */
+  segment?: string;
+  /** The content variant to render. */
+  variant?: string;
+  /** Not shown once the content was shown this many times. */
+  maxShows?: number;
+  /** After a dismissal: absent, never shown again; 0, shown anyway; n, shown again n ms after it. */
+  afterDismiss?: number;
 }
 
+/**
+ * A profile's progress in a flow. Without a flow definition (a rule's advanceFlow
+ * naming a flow not in config) only `step` and `at` are kept.
+ */
 export interface FlowProgress {
+  /** The step reached: for a defined flow, the first step still to do ("" once completed). */
   step: string;
+  /** Last change. */
   at: number;
+  startedAt?: number;
+  /** The variant the profile saw at its last update. */
+  variant?: string;
+  /** Step id → when it was done. */
+  done?: Record<string, number>;
+  skipped?: Record<string, number>;
+  dismissed?: Record<string, number>;
+  completedAt?: number;
 }
 
 type WithEvents = Pick<ProfileState, 'events'>;

@@ -25,6 +25,7 @@ import {
 import type { RuleDefinition, RuleSettings } from './rule-schema.js';
 import { addSegments, type SegmentConfig } from '../segments/compile-segments.js';
 import type { SegmentSetRuntime } from '../segments/segment-runtime.js';
+import type { DecideConfig } from '../decide/decide-config.js';
 
 export interface CompileRuleSetOptions {
   profiles: ProfileSettings;
@@ -32,6 +33,8 @@ export interface CompileRuleSetOptions {
   version: number;
   /** The version's segments, cohorts and clusterings: compiled with the rules, one profile plan. */
   audiences?: SegmentConfig;
+  /** The version's content, placements, flows and content settings (decide/decide-config.ts). */
+  decide?: DecideConfig;
 }
 
 type Path = (string | number)[];

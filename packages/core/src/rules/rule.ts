@@ -23,6 +23,10 @@ const issueRoots: Readonly<Record<string, string>> = {
   '(segments)': 'segments',
   '(cohorts)': 'cohorts',
   '(clusterings)': 'clusterings',
+  '(content)': 'content',
+  '(placements)': 'placements',
+  '(flows)': 'flows',
+  '(contentSettings)': 'contentSettings',
 };
 
 /**
