@@ -25,6 +25,7 @@ import type {
 import type { EngineMetrics } from '../observability/metrics.js';
 import type { PushHub } from '../realtime/push-hub.js';
 import type { EngineSegments } from '../segments/engine-segments.js';
+import type { EngineDecide } from '../decide/decide-contract.js';
 
 /** A workspace with its settings compiled for the hot path. */
 export interface WorkspaceRuntime {
@@ -192,6 +193,8 @@ export interface Engine {
   readonly rules: EngineRules;
   /** Segments, cohorts and clusterings: membership reads, background passes, clustering runs. */
   readonly segments: EngineSegments;
+  /** Decisions per placement for a profile and request; signals for the decision push. */
+  readonly decisions: EngineDecide;
   /** Runs the time triggers due at the clock's now (the scheduler calls it; tests with a manual clock too). */
   runDueTimers(): Promise<number>;
   /** Commits what the processor holds in memory (tests, admin reads that must see everything). */

@@ -23,6 +23,20 @@ export interface EngineMetrics {
   segmentPassProfiles: Counter<'kind'>;
   clusteringRuns: Counter<'status'>;
   segmentMembers: Gauge<'workspace' | 'segment'>;
+  /** surface: http | push */
+  decideRequests: Counter<'surface'>;
+  decideDuration: Histogram;
+  /** reason: rule | flow | experiment | default | none */
+  decisions: Counter<'placement' | 'reason'>;
+  /** kind: missing-data | render-error | unknown-content | wrong-type */
+  templateFailures: Counter<'content' | 'kind'>;
+  /** interaction: shown | clicked | dismissed | completed */
+  contentInteractions: Counter<'content' | 'interaction'>;
+  flowSteps: Counter<'flow' | 'step' | 'event'>;
+  flowsCompleted: Counter<'flow'>;
+  decisionConnections: Gauge<'transport'>;
+  decisionPushes: Counter<'transport'>;
+  eventToDecisionPush: Histogram;
 }
 
 export function createEngineMetrics(options: { defaultMetrics?: boolean } = {}): EngineMetrics {
@@ -130,6 +144,66 @@ export function createEngineMetrics(options: { defaultMetrics?: boolean } = {}):
       name: 'onramp_clustering_runs_total',
       help: 'Clustering runs, by outcome (done | failed).',
       labelNames: ['status'],
+      registers,
+    }),
+    decideRequests: new Counter({
+      name: 'onramp_decide_requests_total',
+      help: 'Decide calls, by surface (http | push).',
+      labelNames: ['surface'],
+      registers,
+    }),
+    decideDuration: new Histogram({
+      name: 'onramp_decide_duration_seconds',
+      help: 'Time to decide one request (profile lookup, decide, render).',
+      buckets: fast,
+      registers,
+    }),
+    decisions: new Counter({
+      name: 'onramp_decisions_total',
+      help: 'Decisions returned or pushed, by placement and source (rule | flow | experiment | default | none).',
+      labelNames: ['placement', 'reason'],
+      registers,
+    }),
+    templateFailures: new Counter({
+      name: 'onramp_template_failures_total',
+      help: 'Content that could not be shown (the placement fell back), by content and kind.',
+      labelNames: ['content', 'kind'],
+      registers,
+    }),
+    contentInteractions: new Counter({
+      name: 'onramp_content_interactions_total',
+      help: 'Interaction events applied (Content Shown, Clicked, Dismissed, Completed), by content.',
+      labelNames: ['content', 'interaction'],
+      registers,
+    }),
+    flowSteps: new Counter({
+      name: 'onramp_flow_steps_total',
+      help: 'Flow steps reached, completed, skipped or dismissed by profiles, by flow and step.',
+      labelNames: ['flow', 'step', 'event'],
+      registers,
+    }),
+    flowsCompleted: new Counter({
+      name: 'onramp_flows_completed_total',
+      help: 'Profiles that completed a flow.',
+      labelNames: ['flow'],
+      registers,
+    }),
+    decisionConnections: new Gauge({
+      name: 'onramp_decision_connections',
+      help: 'Open decision streams, by transport (sse | websocket).',
+      labelNames: ['transport'],
+      registers,
+    }),
+    decisionPushes: new Counter({
+      name: 'onramp_decision_pushes_total',
+      help: 'Changed decisions pushed to open connections, by transport.',
+      labelNames: ['transport'],
+      registers,
+    }),
+    eventToDecisionPush: new Histogram({
+      name: 'onramp_event_to_decision_push_seconds',
+      help: 'From an event being received to the decision it changed being written to a connection.',
+      buckets: fast,
       registers,
     }),
     timersFired: new Counter({

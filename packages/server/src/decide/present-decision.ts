@@ -1,0 +1,74 @@
+import type { Decision, FlowView } from '@onramp/core';
+import type { DecideAnswer } from './decide-contract.js';
+
+/** A decision as the HTTP API and the push show it: times as ISO 8601. */
+export type PresentedDecision = Omit<Decision, 'reason' | 'validUntil'> & {
+  reason: Omit<Decision['reason'], 'at'> & { at?: string };
+  validUntil?: string;
+};
+
+export type PresentedFlow = Omit<FlowView, 'startedAt' | 'completedAt' | 'steps'> & {
+  startedAt?: string;
+  completedAt?: string;
+  steps: (Omit<FlowView['steps'][number], 'at'> & { at?: string })[];
+};
+
+export interface PresentedAnswer {
+  version: number;
+  profileId?: string;
+  userId?: string;
+  profileVersion: number;
+  personalized: boolean;
+  decisions: Record<string, PresentedDecision>;
+  flows?: Record<string, PresentedFlow>;
+  validUntil?: string;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export function presentDecision(decision: Decision): PresentedDecision {
+  const { reason, validUntil, ...rest } = decision;
+  const presented: PresentedDecision = {
+    ...rest,
+    reason: 'at' in reason ? { ...reason, at: iso(reason.at) } : reason,
+  };
+  if (rest.content?.checklist !== undefined) {
+    presented.content = { ...rest.content, checklist: presentFlow(rest.content.checklist) as never };
+  }
+  if (validUntil !== undefined && Number.isFinite(validUntil)) presented.validUntil = iso(validUntil);
+  return presented;
+}
+
+export function presentFlow(view: FlowView): PresentedFlow {
+  const { startedAt, completedAt, steps, ...rest } = view;
+  return {
+    ...rest,
+    ...(startedAt === undefined ? {} : { startedAt: iso(startedAt) }),
+    ...(completedAt === undefined ? {} : { completedAt: iso(completedAt) }),
+    steps: steps.map(({ at, ...step }) => (at === undefined ? step : { ...step, at: iso(at) })),
+  };
+}
+
+/** The whole answer, times as ISO 8601; failures stay server-side (logged and counted). */
+export function presentAnswer(answer: DecideAnswer): PresentedAnswer {
+  const decisions: Record<string, PresentedDecision> = {};
+  for (const [placement, decision] of Object.entries(answer.decisions)) {
+    decisions[placement] = presentDecision(decision);
+  }
+  const presented: PresentedAnswer = {
+    version: answer.version,
+    ...(answer.profileId === undefined ? {} : { profileId: answer.profileId }),
+    ...(answer.userId === undefined ? {} : { userId: answer.userId }),
+    profileVersion: answer.profileVersion,
+    personalized: answer.personalized,
+    decisions,
+  };
+  if (answer.flows !== undefined) {
+    presented.flows = {};
+    for (const [flow, view] of Object.entries(answer.flows)) presented.flows[flow] = presentFlow(view);
+  }
+  if (answer.validUntil !== undefined && Number.isFinite(answer.validUntil)) {
+    presented.validUntil = iso(answer.validUntil);
+  }
+  return presented;
+}
