@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { canonicalLocale, localeChain } from './locale.js';
+
+describe('canonicalLocale', () => {
+  it('returns the canonical form of valid tags', () => {
+    assert.equal(canonicalLocale('fr'), 'fr');
+    assert.equal(canonicalLocale('fr-ca'), 'fr-CA');
+    assert.equal(canonicalLocale('FR-CA'), 'fr-CA');
+    assert.equal(canonicalLocale('zh-hant-tw'), 'zh-Hant-TW');
+    assert.equal(canonicalLocale('pt-BR'), 'pt-BR');
+  });
+
+  it('returns undefined for anything else, without throwing', () => {
+    for (const tag of [
+      '',
+      'x',
+      'fr_CA',
+      'not a locale',
+      'en-',
+      `en-${'a'.repeat(200)}`,
+      42,
+      null,
+      undefined,
+      {},
+      ['fr'],
+      { toString: () => 'fr' },
+    ]) {
+      assert.equal(canonicalLocale(tag), undefined, String(tag));
+    }
+  });
+});
+
+describe('localeChain', () => {
+  it('goes from the tag to its language', () => {
+    assert.deepEqual(localeChain('zh-Hant-TW'), ['zh-Hant-TW', 'zh-Hant', 'zh']);
+    assert.deepEqual(localeChain('fr-CA'), ['fr-CA', 'fr']);
+    assert.deepEqual(localeChain('fr'), ['fr']);
+  });
+
+  it('drops extensions and private use first', () => {
+    assert.deepEqual(localeChain('en-US-u-ca-buddhist'), ['en-US', 'en']);
+    assert.deepEqual(localeChain('de-x-formal'), ['de']);
+  });
+
+  it('returns nothing for an empty tag', () => {
+    assert.deepEqual(localeChain(''), []);
+  });
+});

@@ -1,0 +1,37 @@
+/**
+ * Locale tags: canonical forms (Intl.getCanonicalLocales) and the fallback chain
+ * a request walks, from the most specific tag to its language.
+ */
+
+/** Longer input is not a locale tag worth parsing. */
+const maxTagLength = 100;
+
+/**
+ * The canonical form of a BCP 47 tag ("fr-ca" → "fr-CA", "zh-hant-tw" → "zh-Hant-TW");
+ * undefined for anything else (not a string, empty, too long, not a valid tag). Never throws.
+ */
+export function canonicalLocale(tag: unknown): string | undefined {
+  if (typeof tag !== 'string' || tag.length === 0 || tag.length > maxTagLength) return undefined;
+  try {
+    return Intl.getCanonicalLocales(tag)[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The tags to try for a canonical tag, most specific first: "zh-Hant-TW" →
+ * ["zh-Hant-TW", "zh-Hant", "zh"]. Extensions and private use ("-u-…", "-x-…") are
+ * dropped first.
+ */
+export function localeChain(tag: string): string[] {
+  const subtags = tag.split('-');
+  let end = subtags.findIndex((subtag, index) => index > 0 && subtag.length === 1);
+  if (end === -1) end = subtags.length;
+  const chain: string[] = [];
+  for (; end > 0; end--) {
+    if (subtags[end - 1] === '') continue;
+    chain.push(subtags.slice(0, end).join('-'));
+  }
+  return chain;
+}
