@@ -87,6 +87,12 @@ export interface FlowView {
   flow: string;
   variant?: string;
   started: boolean;
+  /**
+   * Whether the profile is in the flow: started, or its audience holds now (no audience:
+   * everyone). flowView always sets it; a not-started eligible flow has a current and a
+   * next best step, an ineligible one neither. Absent: not known (no profile).
+   */
+  eligible?: boolean;
   /** The first step in order that is still to do (undefined when none). */
   current?: string;
   /** The step to offer now: eligible (`when`), highest priority, then order (rule-based). */

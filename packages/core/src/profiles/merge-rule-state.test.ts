@@ -67,3 +67,94 @@ describe('mergeRuleState', () => {
     assert.equal(({} as Record<string, unknown>)['content'], undefined);
   });
 });
+
+describe('mergeRuleState: flows and interactions', () => {
+  it('merges flow progress step by step: earliest times, the later step and variant', () => {
+    const target = createProfile('t', t0);
+    const source = createProfile('s', t0);
+    target.flows = {
+      setup: {
+        step: 'c',
+        at: t0 + 50,
+        startedAt: t0 + 10,
+        variant: 'long',
+        done: { a: t0 + 20, b: t0 + 50 },
+        dismissed: { d: t0 + 30 },
+      },
+      tour: {
+        step: '',
+        at: t0 + 40,
+        startedAt: t0 + 5,
+        done: { x: t0 + 40 },
+        completedAt: t0 + 40,
+      },
+    };
+    source.flows = {
+      setup: {
+        step: 'b',
+        at: t0 + 60,
+        startedAt: t0 + 1,
+        variant: 'short',
+        done: { a: t0 + 2, e: t0 + 60 },
+        skipped: { f: t0 + 3 },
+      },
+      tour: { step: 'x', at: t0 + 45, startedAt: t0 + 2 },
+      other: { step: 'one', at: t0 },
+    };
+    mergeRuleState(target, source);
+    assert.deepEqual(target.flows, {
+      setup: {
+        step: 'b',
+        at: t0 + 60,
+        startedAt: t0 + 1,
+        variant: 'short',
+        done: { a: t0 + 2, b: t0 + 50, e: t0 + 60 },
+        skipped: { f: t0 + 3 },
+        dismissed: { d: t0 + 30 },
+      },
+      // Completed by either half: completed.
+      tour: {
+        step: '',
+        at: t0 + 45,
+        startedAt: t0 + 2,
+        done: { x: t0 + 40 },
+        completedAt: t0 + 40,
+      },
+      other: { step: 'one', at: t0 },
+    });
+  });
+
+  it('merges flows only the source has, and ignores unsafe or malformed entries', () => {
+    const target = createProfile('t', t0);
+    const source = createProfile('s', t0);
+    source.flows = JSON.parse(
+      '{"__proto__": {"step": "x", "at": 1}, "bad": null, "ok": {"step": "a", "at": 2, "done": {"__proto__": 1, "a": 2}}}',
+    ) as typeof source.flows;
+    target.flows = JSON.parse(
+      '{"ok": {"step": "b", "at": 1, "done": null}}',
+    ) as typeof target.flows;
+    mergeRuleState(target, source);
+    assert.deepEqual(Object.keys(target.flows ?? {}), ['ok']);
+    assert.deepEqual(target.flows?.['ok'], { step: 'a', at: 2, done: { a: 2 } });
+    assert.equal(({} as Record<string, unknown>)['step'], undefined);
+  });
+
+  it('sums content interactions', () => {
+    const target = createProfile('t', t0);
+    const source = createProfile('s', t0);
+    target.interactions = { welcome: [2, 1, 0, 0, t0 + 5, -1] };
+    source.interactions = {
+      welcome: [1, 0, 1, 0, t0 + 3, t0 + 4],
+      tip: [1, 0, 0, 0, t0, -1],
+    };
+    mergeRuleState(target, source);
+    assert.deepEqual(target.interactions, {
+      welcome: [3, 1, 1, 0, t0 + 5, t0 + 4],
+      tip: [1, 0, 0, 0, t0, -1],
+    });
+    const alone = createProfile('a', t0);
+    mergeRuleState(alone, source);
+    assert.deepEqual(alone.interactions, source.interactions);
+    assert.notEqual(alone.interactions?.['tip'], source.interactions['tip']);
+  });
+});

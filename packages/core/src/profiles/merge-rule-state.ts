@@ -1,11 +1,12 @@
 /**
- * Identity merges of what rules keep on a profile: decisions, flow progress and
- * rule bookkeeping (caps, fatigue, timers, edge state). The merged person is one
- * person: a cap or a fatigue budget counts the firings of both halves, so a user
+ * Identity merges of what rules keep on a profile: decisions, flow progress,
+ * content interactions and rule bookkeeping (caps, fatigue, timers, edge
+ * state). The merged person is one person: a cap or a fatigue budget counts the firings of both halves, so a user
  * who signs in on a second device is not prompted again.
  */
+import { mergeInteractions } from '../decide/interactions.js';
 import { isUnsafeKey } from '../json/json.js';
-import type { PlacementDecision, ProfileState, RuleProfileState } from './profile.js';
+import type { FlowProgress, PlacementDecision, ProfileState, RuleProfileState } from './profile.js';
 
 /** Folds the rule state of `source` into `target` (the survivor). */
 export function mergeRuleState(target: ProfileState, source: ProfileState): void {
@@ -18,14 +19,76 @@ export function mergeRuleState(target: ProfileState, source: ProfileState): void
     target.decisions = decisions;
   }
   if (source.flows !== undefined) {
-    const flows = { ...(target.flows ?? {}) };
+    const flows: Record<string, FlowProgress> = {};
+    for (const [flow, progress] of ownEntries(target.flows ?? {})) flows[flow] = progress;
     for (const [flow, progress] of ownEntries(source.flows)) {
-      const held = flows[flow];
-      if (held === undefined || progress.at > held.at) flows[flow] = progress;
+      if (!isProgress(progress)) continue;
+      const held = Object.hasOwn(flows, flow) ? flows[flow] : undefined;
+      flows[flow] = held === undefined || !isProgress(held) ? progress : mergeFlow(held, progress);
     }
     target.flows = flows;
   }
+  if (source.interactions !== undefined) {
+    target.interactions = mergeInteractions(target.interactions, source.interactions);
+  }
   if (source.rules !== undefined) target.rules = mergeRules(target.rules ?? {}, source.rules);
+}
+
+/**
+ * One flow's progress from both halves: steps done, skipped or dismissed by either
+ * (the earlier time), started and completed at the earlier time; the step, variant
+ * and last change of the more recently changed half. The flows runtime settles the
+ * current step at the next update (updateFlowsForFacts).
+ */
+function mergeFlow(a: FlowProgress, b: FlowProgress): FlowProgress {
+  const later = b.at > a.at ? b : a;
+  const merged: FlowProgress = { step: later.step, at: later.at };
+  const startedAt = earliest(a.startedAt, b.startedAt);
+  if (startedAt !== undefined) merged.startedAt = startedAt;
+  if (later.variant !== undefined) merged.variant = later.variant;
+  for (const key of ['done', 'skipped', 'dismissed'] as const) {
+    const times = unionTimes(a[key], b[key]);
+    if (times !== undefined) merged[key] = times;
+  }
+  const completedAt = earliest(a.completedAt, b.completedAt);
+  if (completedAt !== undefined) {
+    merged.completedAt = completedAt;
+    merged.step = '';
+  }
+  return merged;
+}
+
+function isProgress(value: unknown): value is FlowProgress {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as FlowProgress).at === 'number'
+  );
+}
+
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  const times = [a, b].filter((at): at is number => typeof at === 'number');
+  return times.length === 0 ? undefined : Math.min(...times);
+}
+
+/** Step → the earlier time of either record; undefined when neither has any. */
+function unionTimes(
+  a: Record<string, number> | undefined,
+  b: Record<string, number> | undefined,
+): Record<string, number> | undefined {
+  if (!isRecord(a) && !isRecord(b)) return undefined;
+  const union: Record<string, number> = {};
+  for (const record of [a, b]) {
+    if (!isRecord(record)) continue;
+    for (const [step, at] of ownEntries(record)) {
+      if (typeof at !== 'number') continue;
+      const held = Object.hasOwn(union, step) ? union[step] : undefined;
+      union[step] = held === undefined ? at : Math.min(held, at);
+    }
+  }
+  return union;
+}
+
+function isRecord(value: unknown): value is Record<string, number> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function outranks(candidate: PlacementDecision, held: PlacementDecision): boolean {
