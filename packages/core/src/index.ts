@@ -66,3 +66,6 @@ export * from './flows/flow.js';
 export * from './decide/decision.js';
 export * from './decide/decide-runtime.js';
 export * from './decide/decide-config.js';
+export * from './content/locale.js';
+export * from './content/liquid.js';
+export * from './decide/decide.js';

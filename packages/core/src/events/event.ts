@@ -79,3 +79,18 @@ export function emittingRule(event: Pick<OnrampEvent, 'context'>): string | unde
   const rule = onramp['rule'];
   return typeof rule === 'string' ? rule : undefined;
 }
+
+/**
+ * Whether the engine emitted the event (a rule's emit, a segment change, flow
+ * progress: `context.onramp.rule`, `.segment` or `.flow`): counted by name, but not
+ * the person's activity.
+ */
+export function isEngineEvent(event: Pick<OnrampEvent, 'context'>): boolean {
+  const onramp = event.context?.['onramp'];
+  if (!isJsonObject(onramp)) return false;
+  return (
+    typeof onramp['rule'] === 'string' ||
+    typeof onramp['segment'] === 'string' ||
+    typeof onramp['flow'] === 'string'
+  );
+}

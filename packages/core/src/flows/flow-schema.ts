@@ -50,7 +50,7 @@ export const FlowStepSchema = Type.Object(
 export const FlowVariantSchema = Type.Object(
   {
     id: Id,
-    /** A condition over the profile: traits, segments ("segments: { $contains: admins }")… */
+    /** A condition over the profile: traits, segments (`segments: admins`)… */
     when: Condition,
     /** Step ids of the flow, in the order this variant shows them. */
     steps: Type.Array(Id, { minItems: 1, maxItems: 50, uniqueItems: true }),

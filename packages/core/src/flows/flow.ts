@@ -50,7 +50,7 @@ export interface FlowSetRuntime {
   readonly byId: ReadonlyMap<string, CompiledFlow>;
   /** Event name → flows with a step completed by it (or `*`). */
   readonly byEvent: ReadonlyMap<string, readonly CompiledFlow[]>;
-  /** Flows with a condition completion, an audience or variants: checked on every person's event. */
+  /** Flows checked on every person's event (to start them, and for conditions and variants). */
   readonly conditional: readonly CompiledFlow[];
 }
 

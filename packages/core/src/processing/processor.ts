@@ -18,6 +18,9 @@ import { SEGMENT_TIMER } from '../segments/segment-runtime.js';
 import type { SweepScope } from '../segments/update-memberships.js';
 import { forgetCohortValues, shareMembershipIds } from '../segments/update-memberships.js';
 import { AudienceStep, type AudienceStepContext } from './run-audiences.js';
+import { flowsAfterRules, flowsForEvent } from './run-flows.js';
+import type { FlowChange } from '../flows/flow.js';
+import type { InteractionRecord } from '../decide/interactions.js';
 import { loadIdentities } from './load-profiles.js';
 import { ProfileCache } from './profile-cache.js';
 import { RuleOutput, type DueTimer, type RuleOutputHooks } from './rule-output.js';
@@ -31,6 +34,10 @@ export interface ProfileChange {
   causedAt: number;
   /** Segments and cohort bands it entered or left in this pass, in order. */
   memberships?: MembershipChange[];
+  /** Flow progress made in this pass, in order. */
+  flows?: FlowChange[];
+  /** Interaction events (Content Shown…) applied in this pass. */
+  interactions?: InteractionRecord[];
 }
 
 export interface ProcessorOptions extends RuleOutputHooks {
@@ -213,8 +220,8 @@ export class Processor {
       try {
         const change = this.applyEntry(entry, now);
         if (change !== undefined) {
-          const earlier = changes.get(change.profile)?.memberships;
-          if (earlier !== undefined) change.memberships = earlier.concat(change.memberships ?? []);
+          const earlier = changes.get(change.profile);
+          if (earlier !== undefined) mergeChange(earlier, change);
           changes.set(change.profile, change);
         }
       } catch (error) {
@@ -256,14 +263,22 @@ export class Processor {
         const full = this.reshaped.has(profile);
         memberships.push(...this.audiences.forEvent(context, profile, event, depth, full).changes);
       }
+      const flowContext = { workspaceId: entry.workspaceId, rules, now };
+      const merged = this.reshaped.has(profile);
+      const step = flowsForEvent(flowContext, profile, event, depth, this.ruleOutput, merged);
       const outcome = runRulesForEvent(rules, profile, event, { now, depth });
       this.ruleOutput.take(entry.workspaceId, profile.id, outcome);
+      const flows = step.flows.concat(
+        flowsAfterRules(flowContext, profile, outcome, event.messageId, depth, this.ruleOutput),
+      );
       if (active && outcome.firings.length > 0) {
         memberships.push(
           ...this.audiences.afterRules(context, profile, event.messageId, depth).changes,
         );
       }
       if (memberships.length > 0) change.memberships = memberships;
+      if (flows.length > 0) change.flows = flows;
+      if (step.interaction !== undefined) change.interactions = [step.interaction];
     }
     return change;
   }
@@ -368,7 +383,15 @@ export class Processor {
         fired += outcome.firings.length;
         this.cacheOf(timer.workspaceId).markDirty(profile.id);
         this.ruleOutput.take(timer.workspaceId, profile.id, outcome);
-        changes.push({ workspaceId: timer.workspaceId, profile, causedAt: timer.dueAt });
+        const flowContext = { workspaceId: timer.workspaceId, rules, now };
+        const cause = `${profile.id}:timer:${timer.ruleId}:${timer.dueAt}`;
+        const flows = flowsAfterRules(flowContext, profile, outcome, cause, 0, this.ruleOutput);
+        changes.push({
+          workspaceId: timer.workspaceId,
+          profile,
+          causedAt: timer.dueAt,
+          ...(flows.length > 0 && { flows }),
+        });
       }
       if (changes.length > 0) this.options.onChanges?.(changes);
       return fired;
@@ -536,5 +559,16 @@ export class Processor {
     const next = this.queue.then(work, work);
     this.queue = next.catch(() => undefined);
     return next;
+  }
+}
+
+/** Folds an earlier change of the same profile in this pass into the later one. */
+function mergeChange(earlier: ProfileChange, later: ProfileChange): void {
+  if (earlier.memberships !== undefined) {
+    later.memberships = earlier.memberships.concat(later.memberships ?? []);
+  }
+  if (earlier.flows !== undefined) later.flows = earlier.flows.concat(later.flows ?? []);
+  if (earlier.interactions !== undefined) {
+    later.interactions = earlier.interactions.concat(later.interactions ?? []);
   }
 }

@@ -97,6 +97,11 @@ export class RuleOutput {
     if (events.length > 0) this.track(this.hooks.onEmit?.(workspaceId, events));
   }
 
+  /** Engine events to append now (flow progress events). */
+  emit(workspaceId: string, events: OnrampEvent[]): void {
+    if (events.length > 0) this.track(this.hooks.onEmit?.(workspaceId, events));
+  }
+
   /** Announces a timer armed outside rules (the `$segments` timer) to the scheduler. */
   announceTimer(timer: DueTimer): void {
     this.hooks.onTimersArmed?.([timer]);

@@ -9,7 +9,7 @@
  * name is unsafe count as untracked; unsafe trait or group keys are skipped.
  */
 import type { DerivedCounterSpec, SequenceSpec } from '../conditions/condition.js';
-import { emittingRule, emittingSegment, metricName, type OnrampEvent } from '../events/event.js';
+import { isEngineEvent, metricName, type OnrampEvent } from '../events/event.js';
 import { isJsonObject, isUnsafeKey, type JsonObject, type JsonValue } from '../json/json.js';
 import type { ProfileSettings } from '../settings/workspace-settings.js';
 import { formatDuration, parseDuration } from '../time/duration.js';
@@ -115,9 +115,9 @@ export function applyEvent(
   now: number,
 ): void {
   const at = event.timestamp;
-  // An event the engine emitted (a rule's, a membership change's) is counted by name,
+  // An event the engine emitted (a rule's, a membership change's, flow progress) is counted by name,
   // but it is not the person's activity: it moves neither last seen nor sessions nor touches.
-  const activity = emittingRule(event) === undefined && emittingSegment(event) === undefined;
+  const activity = !isEngineEvent(event);
   if (state.eventCount === 0) {
     state.firstSeen = at;
     state.lastSeen = at;

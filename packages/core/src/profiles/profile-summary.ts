@@ -13,6 +13,7 @@ import {
   EVENT_LAST,
   EVENT_TOTAL,
   touchDetailFields,
+  type FlowProgress,
   type ProfileState,
   type TouchContext,
 } from './profile.js';
@@ -60,12 +61,37 @@ export interface ProfileSummary {
   };
   /** Standing (unexpired) decisions by placement, as rules set them. */
   decisions: Record<string, DecisionSummary>;
-  /** Onboarding flow progress by flow id. */
-  flows: Record<string, { step: string; at: string }>;
+  /** Onboarding flow progress by flow id (docs/flows.md). */
+  flows: Record<string, FlowProgressSummary>;
+  /** Interactions with content (Content Shown, Clicked, Dismissed, Completed) by content id. */
+  interactions: Record<string, InteractionSummary>;
   /** Armed time triggers: rule id → due time (`$segments`: the re-check of time-dependent segments). */
   timers: Record<string, string>;
   /** Segments and cohort bands (`cohort:band`) the profile is in, in the order it entered them. */
   segments: string[];
+}
+
+export interface FlowProgressSummary {
+  /** The first step still to do ("" once completed). */
+  step: string;
+  at: string;
+  startedAt?: string;
+  variant?: string;
+  /** Step id → when. */
+  done?: Record<string, string>;
+  skipped?: Record<string, string>;
+  dismissed?: Record<string, string>;
+  completedAt?: string;
+  timeToCompleteMs?: number;
+}
+
+export interface InteractionSummary {
+  shown: number;
+  clicked: number;
+  dismissed: number;
+  completed: number;
+  lastShownAt?: string;
+  lastDismissedAt?: string;
 }
 
 export interface DecisionSummary {
@@ -119,7 +145,8 @@ export function summarizeProfile(
       }),
     },
     decisions: summarizeDecisions(state, now),
-    flows: copyRecord(state.flows ?? {}, (flow) => ({ step: flow.step, at: iso(flow.at) })),
+    flows: copyRecord(state.flows ?? {}, summarizeFlow),
+    interactions: copyRecord(state.interactions ?? {}, summarizeInteractions),
     timers: copyRecord(state.rules?.timers ?? {}, iso),
     segments: [...(state.segments ?? [])],
   };
@@ -143,6 +170,40 @@ function summarizeDecisions(state: ProfileState, now: number): Record<string, De
     };
   }
   return decisions;
+}
+
+function summarizeFlow(flow: FlowProgress): FlowProgressSummary {
+  const times = (record: Record<string, number> | undefined) =>
+    record === undefined ? undefined : copyRecord(record, iso);
+  const done = times(flow.done);
+  const skipped = times(flow.skipped);
+  const dismissed = times(flow.dismissed);
+  return {
+    step: flow.step,
+    at: iso(flow.at),
+    ...(flow.startedAt !== undefined && { startedAt: iso(flow.startedAt) }),
+    ...(flow.variant !== undefined && { variant: flow.variant }),
+    ...(done !== undefined && { done }),
+    ...(skipped !== undefined && { skipped }),
+    ...(dismissed !== undefined && { dismissed }),
+    ...(flow.completedAt !== undefined && { completedAt: iso(flow.completedAt) }),
+    ...(flow.completedAt !== undefined &&
+      flow.startedAt !== undefined && { timeToCompleteMs: flow.completedAt - flow.startedAt }),
+  };
+}
+
+/** [shown, clicked, dismissed, completed, last shown at, last dismissed at] (decide/interactions.ts). */
+function summarizeInteractions(counts: number[]): InteractionSummary {
+  const [shown = 0, clicked = 0, dismissed = 0, completed = 0, lastShown, lastDismissed] = counts;
+  return {
+    shown,
+    clicked,
+    dismissed,
+    completed,
+    ...(lastShown !== undefined && lastShown > 0 && { lastShownAt: iso(lastShown) }),
+    ...(lastDismissed !== undefined &&
+      lastDismissed > 0 && { lastDismissedAt: iso(lastDismissed) }),
+  };
 }
 
 function iso(ms: number): string {

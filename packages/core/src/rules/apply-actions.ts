@@ -13,6 +13,7 @@
 import type { OnrampEvent } from '../events/event.js';
 import { isJsonObject, isUnsafeKey, type JsonObject, type JsonValue } from '../json/json.js';
 import type { ProfileState } from '../profiles/profile.js';
+import { advanceFlowStep } from '../flows/flow-progress.js';
 import { parseOptionalDuration, recordFiring } from './constraints.js';
 import type { FiringCause, RuleIssue, RuleOutcome } from './rule.js';
 import type { CompiledAction, RuleRuntime, RuleSetRuntime } from './rule-runtime.js';
@@ -87,6 +88,17 @@ function compileAction(
         content: checkId(action.content, at('content'), issues),
         ttlMs: parseOptionalDuration(action.ttl, at('ttl'), issues),
         variables: jsonText(action.variables, at('variables'), issues, true),
+        ...(action.variant !== undefined && {
+          variant: checkId(action.variant, at('variant'), issues),
+        }),
+        ...(action.maxShows !== undefined && { maxShows: action.maxShows }),
+        ...(action.afterDismiss !== undefined &&
+          action.afterDismiss !== 'hide' && {
+            afterDismissMs:
+              action.afterDismiss === 'show'
+                ? 0
+                : parseOptionalDuration(action.afterDismiss, at('afterDismiss'), issues),
+          }),
       };
     case 'clearDecision':
       return {
@@ -125,15 +137,12 @@ function compileAction(
         ordinal: counts.emits,
       };
     case 'advanceFlow':
-      if (action.step === undefined) {
-        // Flow definitions (and with them "the next step") come with the flows feature.
-        issues.push({ path: at('step'), message: 'is required until flows are defined in config' });
-      }
+      // Without a step the flow must be defined in config (checked with the flows).
       return {
         type: 'advanceFlow',
         action,
         flow: checkId(action.flow, at('flow'), issues),
-        step: checkId(action.step ?? '', at('step'), issues),
+        step: action.step === undefined ? undefined : checkId(action.step, at('step'), issues),
       };
     case 'message':
       if (action.channel !== 'webhook' && action.channel !== 'email') {
@@ -252,6 +261,10 @@ function applyAction(
         ...(action.variables !== undefined && {
           variables: JSON.parse(action.variables) as JsonObject,
         }),
+        ...(cause.type === 'segment' && { segment: cause.segment }),
+        ...(action.variant !== undefined && { variant: action.variant }),
+        ...(action.maxShows !== undefined && { maxShows: action.maxShows }),
+        ...(action.afterDismissMs !== undefined && { afterDismiss: action.afterDismissMs }),
       };
       (run.decided ??= new Map()).set(action.placement, rule.id);
       return;
@@ -267,9 +280,16 @@ function applyAction(
     case 'unsetTrait':
       unsetPath(profile.traits, action.path);
       return;
-    case 'advanceFlow':
-      (profile.flows ??= {})[action.flow] = { step: action.step, at: now };
+    case 'advanceFlow': {
+      const flow = run.set.decide.flows.byId.get(action.flow);
+      if (flow !== undefined) {
+        const changes = advanceFlowStep(flow, profile, action.step, now);
+        if (changes.length > 0) (run.outcome.flowChanges ??= []).push(...changes);
+      } else if (action.step !== undefined) {
+        (profile.flows ??= {})[action.flow] = { step: action.step, at: now };
+      }
       return;
+    }
     case 'emit':
       run.outcome.effects.push({ type: 'emit', event: emittedEvent(run, rule, action, cause) });
       return;

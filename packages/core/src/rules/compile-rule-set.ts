@@ -26,6 +26,7 @@ import type { RuleDefinition, RuleSettings } from './rule-schema.js';
 import { addSegments, type SegmentConfig } from '../segments/compile-segments.js';
 import type { SegmentSetRuntime } from '../segments/segment-runtime.js';
 import type { DecideConfig } from '../decide/decide-config.js';
+import { addDecide, checkActionReferences, checkFlowActions } from '../decide/compile-decide.js';
 
 export interface CompileRuleSetOptions {
   profiles: ProfileSettings;
@@ -56,6 +57,8 @@ export function compileRuleSet(
     if (draft !== undefined) drafts.push(draft);
   });
   const bindAudiences = addSegments(options.audiences ?? {}, compiler, issues);
+  const bindDecide = addDecide(options.decide ?? {}, compiler, issues);
+  checkFlowActions(frozen, options.decide ?? {}, issues);
   let profilePlan: ProfilePlan | undefined;
   let memoSize = 0;
   try {
@@ -65,7 +68,14 @@ export function compileRuleSet(
   }
   const audiences = profilePlan === undefined ? undefined : bindAudiences(profilePlan);
   if (audiences !== undefined) checkSegmentTriggers(drafts, audiences, issues);
-  if (issues.length > 0 || profilePlan === undefined || audiences === undefined) {
+  const decide = profilePlan === undefined ? undefined : bindDecide();
+  if (decide !== undefined) checkActionReferences(drafts, decide, issues);
+  if (
+    issues.length > 0 ||
+    profilePlan === undefined ||
+    audiences === undefined ||
+    decide === undefined
+  ) {
     throw new RuleConfigError(issues);
   }
   drafts.sort((a, b) => b.priority - a.priority || a.order - b.order);
@@ -84,6 +94,7 @@ export function compileRuleSet(
     fatigue,
     memo: createConditionMemo(memoSize),
     audiences,
+    decide,
   };
   return Object.freeze(set);
 }

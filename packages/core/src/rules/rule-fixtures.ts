@@ -26,6 +26,16 @@ import {
   type RuleSettings,
 } from './rule-schema.js';
 
+import {
+  ContentItemSchema,
+  ContentSettingsSchema,
+  PlacementSchema,
+  type ContentItem,
+  type ContentSettings,
+  type PlacementDefinition,
+} from '../content/content-schema.js';
+import { FlowSchema, type FlowDefinition } from '../flows/flow-schema.js';
+
 export const defaultProfileSettings = (): ProfileSettings =>
   Value.Default(ProfileSettingsSchema, {}) as ProfileSettings;
 
@@ -60,6 +70,10 @@ export function compileConfig(
     clusterings?: readonly Record<string, unknown>[];
     /** Profile settings besides the defaults (e.g. engagement weights). */
     profiles?: Partial<ProfileSettings>;
+    content?: readonly Record<string, unknown>[];
+    placements?: readonly Record<string, unknown>[];
+    flows?: readonly Record<string, unknown>[];
+    contentSettings?: Record<string, unknown>;
   },
   version = 1,
 ): CompiledRuleSet {
@@ -75,6 +89,15 @@ export function compileConfig(
       segments: fill<SegmentDefinition>(SegmentSchema, config.segments),
       cohorts: fill<CohortDefinition>(CohortSchema, config.cohorts),
       clusterings: fill<ClusteringDefinition>(ClusteringSchema, config.clusterings),
+    },
+    decide: {
+      content: fill<ContentItem>(ContentItemSchema, config.content),
+      placements: fill<PlacementDefinition>(PlacementSchema, config.placements),
+      flows: fill<FlowDefinition>(FlowSchema, config.flows),
+      contentSettings: Value.Default(
+        ContentSettingsSchema,
+        structuredClone(config.contentSettings ?? {}),
+      ) as ContentSettings,
     },
   });
 }

@@ -48,6 +48,10 @@ export type CompiledAction =
       readonly content: string;
       readonly ttlMs: number | undefined;
       readonly variables: string | undefined;
+      readonly variant?: string;
+      readonly maxShows?: number;
+      /** 0: shown even when dismissed; n: shown again n ms after a dismissal; absent: hidden. */
+      readonly afterDismissMs?: number;
     }
   | { readonly type: 'clearDecision'; readonly action: Action; readonly placement: string }
   | {
@@ -69,7 +73,8 @@ export type CompiledAction =
       readonly type: 'advanceFlow';
       readonly action: Action;
       readonly flow: string;
-      readonly step: string;
+      /** Absent: the flow's current step (a flow defined in config). */
+      readonly step: string | undefined;
     }
   | {
       readonly type: 'message';

@@ -102,6 +102,15 @@ export const DecideActionSchema = Type.Object(
     variables: Type.Optional(Variables),
     /** How long the decision stands; until cleared when absent. */
     ttl: Type.Optional(Duration),
+    /** The content variant to show (docs/content.md#variants). */
+    variant: Type.Optional(Id),
+    /** Stop showing it once the content was shown this many times (Content Shown events). */
+    maxShows: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    /**
+     * After the user dismissed the content: "hide" (default) never shows it again,
+     * "show" shows it anyway, a duration shows it again that long after the dismissal.
+     */
+    afterDismiss: Type.Optional(Type.Union([Type.Literal('hide'), Type.Literal('show'), Duration])),
   },
   { additionalProperties: false },
 );

@@ -11,6 +11,8 @@ import type { ProfilePlan } from '../profiles/apply-event.js';
 import type { ProfileState } from '../profiles/profile.js';
 import type { Action, RuleDefinition, RuleSettings } from './rule-schema.js';
 import type { SegmentSetRuntime } from '../segments/segment-runtime.js';
+import type { FlowChange } from '../flows/flow.js';
+import type { DecideRuntime } from '../decide/decide-runtime.js';
 
 /** One problem in a rule set; `path` starts at the rules array: [index, 'condition', …]. */
 export interface RuleIssue {
@@ -98,6 +100,8 @@ export interface RuleOutcome {
   changed: boolean;
   /** Timers armed or re-armed by this run (for the host's scheduler): rule id → due time. */
   armed: { ruleId: string; dueAt: number }[];
+  /** Flow progress made by advanceFlow actions on flows defined in config. */
+  flowChanges?: FlowChange[];
   /** Rules that were triggered and whose condition held, but a constraint stopped (for metrics). */
   suppressed?: { ruleId: string; reason: SuppressionReason }[];
 }
@@ -146,6 +150,8 @@ export interface CompiledRuleSet {
   readonly hasTimers: boolean;
   /** The version's segments, cohorts and clusterings, compiled with the rules. */
   readonly audiences: SegmentSetRuntime;
+  /** The version's content, placements and flows, for decide and the processor. */
+  readonly decide: DecideRuntime;
   /** Shared by every condition of the version (rules and segments): see EvalInput.memo. */
   readonly memo: Float64Array;
 }

@@ -13,7 +13,7 @@
  */
 import type { EvalInput } from '../conditions/condition.js';
 import { resetConditionMemo } from '../conditions/condition-compiler.js';
-import { emittingRule, emittingSegment, type OnrampEvent } from '../events/event.js';
+import { isEngineEvent, type OnrampEvent } from '../events/event.js';
 import type { ProfileState } from '../profiles/profile.js';
 import { changesFacts, triggerName } from '../rules/rule-index.js';
 import { assignCluster } from '../clustering/assign-cluster.js';
@@ -55,7 +55,7 @@ export function audiencesForEvent(
   const name = triggerName(event);
   const index = set.index;
   const run = new Run(set, profile, context, outcome);
-  if (!full && (emittingSegment(event) !== undefined || emittingRule(event) !== undefined)) {
+  if (!full && isEngineEvent(event)) {
     // An event the engine emitted moves no activity: only segments counting it by name.
     run.evaluate(index.named.get(name) ?? noRanks, true);
     run.finish();

@@ -3,12 +3,7 @@
  * Decisions are computed by core's decide() from the profile held in memory (or
  * loaded), the published config version and the request context.
  */
-import type {
-  DecideResult,
-  FieldError,
-  JsonObject,
-  ProfileState,
-} from '@onramp/core';
+import type { DecideResult, FieldError, JsonObject, ProfileState } from '@onramp/core';
 import type { WorkspaceRuntime } from '../engine/engine.js';
 
 /** How a decide call names its profile. */

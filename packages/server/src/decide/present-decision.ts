@@ -33,9 +33,13 @@ export function presentDecision(decision: Decision): PresentedDecision {
     reason: 'at' in reason ? { ...reason, at: iso(reason.at) } : reason,
   };
   if (rest.content?.checklist !== undefined) {
-    presented.content = { ...rest.content, checklist: presentFlow(rest.content.checklist) as never };
+    presented.content = {
+      ...rest.content,
+      checklist: presentFlow(rest.content.checklist) as never,
+    };
   }
-  if (validUntil !== undefined && Number.isFinite(validUntil)) presented.validUntil = iso(validUntil);
+  if (validUntil !== undefined && Number.isFinite(validUntil))
+    presented.validUntil = iso(validUntil);
   return presented;
 }
 
@@ -65,7 +69,8 @@ export function presentAnswer(answer: DecideAnswer): PresentedAnswer {
   };
   if (answer.flows !== undefined) {
     presented.flows = {};
-    for (const [flow, view] of Object.entries(answer.flows)) presented.flows[flow] = presentFlow(view);
+    for (const [flow, view] of Object.entries(answer.flows))
+      presented.flows[flow] = presentFlow(view);
   }
   if (answer.validUntil !== undefined && Number.isFinite(answer.validUntil)) {
     presented.validUntil = iso(answer.validUntil);

@@ -37,6 +37,7 @@ import {
 import { createLivePopulation } from '../segments/live-population-control.js';
 import type { PopulationControl } from '../segments/population-control.js';
 import { presentEvent, senderIdentities, toJsonPayload } from './engine-inputs.js';
+import { createEngineDecide, identityOfLookup } from '../decide/engine-decide.js';
 import { compileRules, createEngineRules, emptyRuleConfig } from './engine-rules.js';
 import type {
   Engine,
@@ -73,6 +74,8 @@ export interface EngineOptions {
   /** Segment maintenance: size samples, re-band checks, scheduled clusterings (ms). */
   segmentMaintenanceMs?: number;
   sizeSampleMs?: number;
+  /** How often open decision streams are re-checked for decisions that expire (ms, default 1000). */
+  decisionTickMs?: number;
 }
 
 /**
@@ -204,14 +207,20 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   let pumping: Promise<void> | undefined;
   let pumpAgain = false;
   let flushTimer: NodeJS.Timeout | undefined;
+  let decisionTicks: NodeJS.Timeout | undefined;
   let unsubscribe: (() => void) | undefined;
 
   function publishChanges(changes: ProfileChange[]): void {
     const now = clock.now();
+    let byWorkspace: Map<string, { profile: ProfileState; causedAt: number }[]> | undefined;
     for (const change of changes) {
       for (const { segment, on } of change.memberships ?? []) {
         metrics.segmentChanges.inc({ segment, on });
       }
+      if (change.flows !== undefined || change.interactions !== undefined) countProgress(change);
+      let changed = (byWorkspace ??= new Map()).get(change.workspaceId);
+      if (changed === undefined) byWorkspace.set(change.workspaceId, (changed = []));
+      changed.push({ profile: change.profile, causedAt: change.causedAt });
       const userId = change.profile.userId;
       if (userId === undefined || !push.wants(change.workspaceId, userId)) continue;
       const runtime = runtimes.get(change.workspaceId);
@@ -222,6 +231,25 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         data: summarizeProfile(change.profile, runtime.profilePlan, now),
         causedAt: change.causedAt,
         ...(change.memberships === undefined ? {} : { changes: change.memberships }),
+      });
+    }
+    for (const [workspaceId, changed] of byWorkspace ?? []) {
+      decisions.signal({ type: 'profiles', workspaceId, changes: changed });
+    }
+  }
+
+  /** Flow steps and interactions as metrics; content ids outside the config count as "(unknown)". */
+  function countProgress(change: ProfileChange): void {
+    for (const flow of change.flows ?? []) {
+      if (flow.type === 'started') continue;
+      if (flow.type === 'completed') metrics.flowsCompleted.inc({ flow: flow.flow });
+      else metrics.flowSteps.inc({ flow: flow.flow, step: flow.step, event: flow.type.slice(5) });
+    }
+    const content = runtimes.get(change.workspaceId)?.rules.decide.content;
+    for (const interaction of change.interactions ?? []) {
+      metrics.contentInteractions.inc({
+        content: content?.has(interaction.content) === true ? interaction.content : '(unknown)',
+        interaction: interaction.kind,
       });
     }
   }
@@ -302,12 +330,28 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     ...(options.sizeSampleMs === undefined ? {} : { sizeSampleMs: options.sizeSampleMs }),
   });
 
+  const decisions = createEngineDecide({
+    findProfile: async (workspaceId, lookup) =>
+      processor.peekProfile(workspaceId, identityOfLookup(lookup)) ??
+      (await findProfile(workspaceId, lookup)),
+    clock,
+    logger,
+    metrics,
+  });
+
   const rules = createEngineRules({
     runtimeOf: (workspaceId) => runtimes.get(workspaceId),
     replaceRuntime: (runtime) => {
       const previous = runtimes.get(runtime.workspace.id);
       setRuntime(runtime);
       if (ready) segments.onPublished(previous, runtime);
+      if (previous?.rules.version !== runtime.rules.version) {
+        decisions.signal({
+          type: 'config',
+          workspaceId: runtime.workspace.id,
+          version: runtime.rules.version,
+        });
+      }
     },
     store: storage.ruleConfigs,
     profileStore: storage.profileStore,
@@ -328,7 +372,12 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     push,
     rules,
     segments,
-    runDueTimers: () => scheduler.tick(),
+    decisions,
+    async runDueTimers() {
+      const fired = await scheduler.tick();
+      decisions.signal({ type: 'tick', now: clock.now() });
+      return fired;
+    },
     async flush() {
       await pump();
       await processor.flush();
@@ -445,6 +494,11 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       await pump();
       flushTimer = setInterval(() => void flushSafely(), options.flushIntervalMs ?? 1000);
       flushTimer.unref();
+      decisionTicks = setInterval(
+        () => decisions.signal({ type: 'tick', now: clock.now() }),
+        options.decisionTickMs ?? 1000,
+      );
+      decisionTicks.unref();
       scheduler.start();
       ready = true;
       await segments.start();
@@ -462,6 +516,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       stopping = true;
       unsubscribe?.();
       if (flushTimer !== undefined) clearInterval(flushTimer);
+      if (decisionTicks !== undefined) clearInterval(decisionTicks);
       scheduler.stop();
       await segments.stop();
       push.closeAll();

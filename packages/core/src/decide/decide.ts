@@ -1,0 +1,401 @@
+/**
+ * decide(): what a profile should see in each requested placement, and why.
+ * A pure function of (profile state, config version, request); it never throws.
+ * Sources, in order: the rule decision standing on the profile (highest priority
+ * won it when the rule fired), the next best step of a flow shown there, an
+ * experiment variant (issue 7), the placement's default. Without consent for
+ * personalization only the default is shown, rendered without profile data.
+ * docs/decide.md documents every reason.
+ */
+import type { RenderResult, TemplateScope } from '../content/content.js';
+import { canonicalLocale } from '../content/locale.js';
+import { renderTemplate } from '../content/liquid.js';
+import { flowView } from '../flows/flow-view.js';
+import type { FlowView } from '../flows/flow.js';
+import type { JsonObject } from '../json/json.js';
+import type { PlacementDecision, ProfileState } from '../profiles/profile.js';
+import type { CompiledRuleSet } from '../rules/rule.js';
+import { runtimeOf } from '../rules/rule-runtime.js';
+import type { DecideRuntimeInternals } from './compile-decide.js';
+import type {
+  DecideRequest,
+  DecideResult,
+  Decision,
+  DecisionReason,
+  FallbackReason,
+  InteractionProperties,
+  RenderedContent,
+} from './decision.js';
+import { dismissedAt, shownCount } from './interactions.js';
+
+interface Run {
+  readonly set: CompiledRuleSet;
+  readonly runtime: DecideRuntimeInternals;
+  readonly profile: ProfileState | undefined;
+  readonly request: DecideRequest;
+  readonly personalized: boolean;
+  readonly locale: string | undefined;
+  readonly base: Record<string, unknown>;
+  readonly views: Map<string, FlowView>;
+  readonly result: DecideResult;
+}
+
+/** A source's candidate before rendering. */
+interface Candidate {
+  content: string;
+  reason: DecisionReason;
+  variant?: string;
+  variables?: JsonObject;
+  flow?: string;
+  step?: string;
+  validUntil?: number;
+}
+
+export function decide(
+  set: CompiledRuleSet,
+  profile: ProfileState | undefined,
+  request: DecideRequest,
+): DecideResult {
+  const runtime = set.decide as DecideRuntimeInternals;
+  const personalized = allowsPersonalization(runtime, profile, request);
+  const locale =
+    request.locale ?? (personalized && profile !== undefined ? profileLocale(profile) : undefined);
+  const result: DecideResult = { decisions: {}, personalized, failures: [] };
+  const run: Run = {
+    set,
+    runtime,
+    profile: personalized ? profile : undefined,
+    request,
+    personalized,
+    locale,
+    base: baseScope(personalized ? profile : undefined, request, locale ?? runtime.defaultLocale),
+    views: new Map(),
+    result,
+  };
+  for (const placement of request.placements) {
+    const decision = decidePlacement(run, placement);
+    result.decisions[placement] = decision;
+    if (decision.validUntil !== undefined) {
+      result.validUntil = Math.min(result.validUntil ?? Infinity, decision.validUntil);
+    }
+  }
+  if (request.flows) {
+    result.flows = {};
+    for (const flow of runtime.flows.flows) result.flows[flow.id] = viewOf(run, flow.id);
+  }
+  return result;
+}
+
+function decidePlacement(run: Run, placement: string): Decision {
+  let error: Decision['error'];
+  let validUntil: number | undefined;
+  if (run.personalized && run.profile !== undefined) {
+    const fromRule = ruleCandidate(run, run.profile, placement);
+    validUntil = fromRule.validUntil;
+    if (fromRule.candidate !== undefined) {
+      const shown = show(run, placement, fromRule.candidate);
+      if (shown.decision !== undefined) return withValidity(shown.decision, validUntil);
+      error = shown.error;
+    }
+    if (error === undefined) {
+      const fromFlow = flowCandidate(run, placement);
+      if (fromFlow !== undefined) {
+        const shown = show(run, placement, fromFlow);
+        if (shown.decision !== undefined) return withValidity(shown.decision, validUntil);
+        error = shown.error;
+      }
+    }
+  }
+  const fallback: FallbackReason | undefined =
+    error?.code ?? (run.personalized ? undefined : 'no-consent');
+  const defaultId = run.runtime.placements.get(placement)?.defaultContent;
+  if (defaultId !== undefined && !isDismissed(run, defaultId, undefined)) {
+    const reason: DecisionReason =
+      fallback === undefined ? { type: 'default' } : { type: 'default', fallback };
+    const shown = show(run, placement, { content: defaultId, reason });
+    if (shown.decision !== undefined) {
+      return withValidity({ ...shown.decision, ...(error && { error }) }, validUntil);
+    }
+    error ??= shown.error;
+  }
+  const none: Decision = {
+    placement,
+    content: null,
+    reason: error === undefined ? { type: 'none' } : { type: 'none', fallback: error.code },
+    ...(error && { error }),
+  };
+  return withValidity(none, validUntil);
+}
+
+function withValidity(decision: Decision, validUntil: number | undefined): Decision {
+  if (validUntil === undefined) return decision;
+  const until = Math.min(decision.validUntil ?? Infinity, validUntil);
+  return Number.isFinite(until) ? { ...decision, validUntil: until } : decision;
+}
+
+/** The standing rule decision, unless expired, orphaned, used up or dismissed. */
+function ruleCandidate(
+  run: Run,
+  profile: ProfileState,
+  placement: string,
+): { candidate?: Candidate; validUntil?: number } {
+  const decisions = profile.decisions;
+  if (decisions === undefined || !Object.hasOwn(decisions, placement)) return {};
+  const decision = decisions[placement] as PlacementDecision;
+  const now = run.request.now;
+  if (decision.expiresAt !== undefined && decision.expiresAt <= now) return {};
+  const rule = runtimeOf(run.set).byId.get(decision.rule);
+  if (rule === undefined || !rule.enabled) return {};
+  if (
+    decision.maxShows !== undefined &&
+    shownCount(profile, decision.content) >= decision.maxShows
+  ) {
+    return {};
+  }
+  const dismissed = dismissedAt(profile, decision.content);
+  const validUntil = decision.expiresAt;
+  if (dismissed !== undefined && decision.afterDismiss !== 0) {
+    if (decision.afterDismiss === undefined) return {};
+    const again = dismissed + decision.afterDismiss;
+    if (again > now) return { validUntil: Math.min(again, validUntil ?? Infinity) };
+  }
+  const reason: DecisionReason = {
+    type: 'rule',
+    rule: decision.rule,
+    version: decision.version,
+    priority: decision.priority,
+    at: decision.at,
+    ...(decision.segment !== undefined && { segment: decision.segment }),
+    ...(decision.variant !== undefined && { variant: decision.variant }),
+  };
+  return {
+    candidate: {
+      content: decision.content,
+      reason,
+      ...(decision.variant !== undefined && { variant: decision.variant }),
+      ...(decision.variables !== undefined && { variables: decision.variables }),
+      ...(decision.expiresAt !== undefined && { validUntil: decision.expiresAt }),
+    },
+    ...(validUntil !== undefined && { validUntil }),
+  };
+}
+
+/** The next best step of the first flow shown in this placement that has one here. */
+function flowCandidate(run: Run, placement: string): Candidate | undefined {
+  const flowIds = run.runtime.flowsByPlacement.get(placement);
+  if (flowIds === undefined) return undefined;
+  for (const flowId of flowIds) {
+    const flow = run.runtime.flows.byId.get(flowId);
+    if (flow === undefined) continue;
+    const view = viewOf(run, flowId);
+    // Eligible but not started: the profile's next event starts it; show step one now.
+    if (!(view.started || view.eligible === true) || view.completed) continue;
+    if (view.nextBest === undefined) continue;
+    const step = flow.stepsById.get(view.nextBest);
+    if (step?.content === undefined || step.placement !== placement) continue;
+    if (isDismissed(run, step.content, undefined)) continue;
+    return {
+      content: step.content,
+      reason: {
+        type: 'flow',
+        flow: flowId,
+        step: step.id,
+        ...(view.variant !== undefined && { variant: view.variant }),
+      },
+      flow: flowId,
+      step: step.id,
+    };
+  }
+  return undefined;
+}
+
+function isDismissed(run: Run, content: string, afterDismiss: number | undefined): boolean {
+  if (run.profile === undefined) return false;
+  const at = dismissedAt(run.profile, content);
+  if (at === undefined || afterDismiss === 0) return false;
+  return afterDismiss === undefined || at + afterDismiss > run.request.now;
+}
+
+/** Renders a candidate; a failure is recorded and reported for the fallback. */
+function show(
+  run: Run,
+  placement: string,
+  candidate: Candidate,
+): { decision?: Decision; error?: NonNullable<Decision['error']> } {
+  const item = run.runtime.content.get(candidate.content);
+  if (item === undefined) {
+    return failed(
+      run,
+      placement,
+      candidate.content,
+      'unknown-content',
+      'no such content in this version',
+    );
+  }
+  const allowed = run.runtime.placements.get(placement)?.types;
+  if (allowed !== undefined && !allowed.has(item.type)) {
+    return failed(run, placement, item.id, 'wrong-type', `a ${item.type} cannot show here`);
+  }
+  const checklist = item.flow === undefined ? undefined : checklistOf(run, item.flow);
+  const scope = placementScope(run, placement, candidate, checklist);
+  const rendered: RenderResult = item.render({
+    locale: run.locale,
+    ...(candidate.variant !== undefined && { variant: candidate.variant }),
+    scope,
+  });
+  if (!rendered.ok) return failed(run, placement, item.id, rendered.code, rendered.message);
+  const content: RenderedContent = {
+    id: item.id,
+    type: item.type,
+    locale: rendered.locale,
+    ...(rendered.variant !== undefined && { variant: rendered.variant }),
+    fields: rendered.fields,
+    ...(checklist !== undefined && { checklist }),
+  };
+  const track: InteractionProperties = {
+    placement,
+    content: item.id,
+    ...(rendered.variant !== undefined && { variant: rendered.variant }),
+    ...(candidate.reason.type === 'rule' && { rule: candidate.reason.rule }),
+    ...(candidate.flow !== undefined && { flow: candidate.flow }),
+    ...(candidate.step !== undefined && { step: candidate.step }),
+  };
+  return {
+    decision: {
+      placement,
+      content,
+      reason: candidate.reason,
+      track,
+      ...(candidate.validUntil !== undefined && { validUntil: candidate.validUntil }),
+    },
+  };
+}
+
+function failed(
+  run: Run,
+  placement: string,
+  content: string,
+  code: FallbackReason,
+  message: string,
+): { error: NonNullable<Decision['error']> } {
+  if (code === 'missing-data' || code === 'render-error') {
+    run.result.failures.push({ placement, content, code, message });
+  }
+  return { error: { code, message, content } };
+}
+
+function viewOf(run: Run, flowId: string): FlowView {
+  const cached = run.views.get(flowId);
+  if (cached !== undefined) return cached;
+  const flow = run.runtime.flows.byId.get(flowId);
+  const view =
+    flow === undefined || run.profile === undefined
+      ? emptyView(flowId, flow)
+      : flowView(flow, run.profile, { now: run.request.now });
+  run.views.set(flowId, view);
+  return view;
+}
+
+/** A flow as a visitor without a profile (or without consent) sees it: nothing done yet. */
+function emptyView(
+  flowId: string,
+  flow: DecideRuntimeInternals['flows']['flows'][number] | undefined,
+): FlowView {
+  const steps = (flow?.steps ?? []).map((step) => ({
+    id: step.id,
+    required: step.required,
+    status: 'todo' as const,
+    ...(step.content !== undefined && { content: step.content }),
+    ...(step.placement !== undefined && { placement: step.placement }),
+  }));
+  const required = steps.filter((step) => step.required).length;
+  return {
+    flow: flowId,
+    started: false,
+    eligible: flow !== undefined && flow.audience === undefined,
+    ...(steps[0] !== undefined && { current: steps[0].id, nextBest: steps[0].id }),
+    steps,
+    done: 0,
+    total: steps.length,
+    requiredDone: 0,
+    requiredTotal: required,
+    percent: 0,
+    completed: false,
+  };
+}
+
+/** The checklist's flow view with step titles rendered (non-strict: a title never fails). */
+function checklistOf(run: Run, flowId: string): FlowView {
+  const view = viewOf(run, flowId);
+  const steps = view.steps.map((step) => {
+    const title = run.runtime.stepTitles.get(`${flowId}\u0000${step.id}`);
+    if (title === undefined) return step;
+    const rendered = renderTemplate(title, run.base, { strict: false });
+    return rendered.ok ? { ...step, title: rendered.text } : step;
+  });
+  return { ...view, steps };
+}
+
+function placementScope(
+  run: Run,
+  placement: string,
+  candidate: Candidate,
+  checklist: FlowView | undefined,
+): TemplateScope {
+  return {
+    ...run.base,
+    placement,
+    ...(candidate.variables !== undefined && { variables: candidate.variables }),
+    ...(candidate.flow !== undefined && { flow: viewOf(run, candidate.flow) }),
+    ...(checklist !== undefined && { checklist }),
+  };
+}
+
+/** What every template of the request may read; only context, locale without consent. */
+function baseScope(
+  profile: ProfileState | undefined,
+  request: DecideRequest,
+  locale: string,
+): Record<string, unknown> {
+  const scope: Record<string, unknown> = { context: request.context, locale };
+  if (profile === undefined) return scope;
+  scope['traits'] = profile.traits;
+  scope['user'] = {
+    profileId: profile.id,
+    ...(profile.userId !== undefined && { userId: profile.userId }),
+    ...(profile.anonymousIds[0] !== undefined && { anonymousId: profile.anonymousIds[0] }),
+  };
+  scope['segments'] = profile.segments ?? [];
+  scope['metrics'] = {
+    eventCount: profile.eventCount,
+    sessions: profile.sessions.count,
+    firstSeen: new Date(profile.firstSeen).toISOString(),
+    lastSeen: new Date(profile.lastSeen).toISOString(),
+  };
+  return scope;
+}
+
+function profileLocale(profile: ProfileState): string | undefined {
+  const trait = profile.traits['locale'];
+  return canonicalLocale(trait) ?? canonicalLocale(profile.lastTouch?.locale);
+}
+
+/**
+ * Personalization needs the content settings' consent category, when set: the
+ * request's statement, else the profile's, else the policy's whenUnknown.
+ */
+function allowsPersonalization(
+  runtime: DecideRuntimeInternals,
+  profile: ProfileState | undefined,
+  request: DecideRequest,
+): boolean {
+  const category = runtime.consentCategory;
+  if (category === undefined) return true;
+  const stated =
+    request.consent !== undefined && Object.hasOwn(request.consent, category)
+      ? request.consent[category]
+      : profile?.consent !== undefined && Object.hasOwn(profile.consent.categories, category)
+        ? profile.consent.categories[category]
+        : undefined;
+  return stated ?? request.consentWhenUnknown === 'allow';
+}

@@ -1,0 +1,242 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import type { JsonObject } from '@onramp/core';
+import type { Engine } from '../engine/engine.js';
+import { OnrampError } from '../http/errors.js';
+import {
+  authenticateClient,
+  checkAnonymous,
+  type ClientCredentials,
+} from '../realtime/client-auth.js';
+import { DecideRequestError, type DecideCall } from './decide-contract.js';
+import { presentAnswer } from './present-decision.js';
+
+const Id = Type.String({ minLength: 1, maxLength: 200 });
+const Locale = Type.String({ minLength: 1, maxLength: 35, description: 'BCP 47: "fr", "fr-CA".' });
+
+const DecideBody = Type.Object(
+  {
+    userId: Type.Optional(Id),
+    anonymousId: Type.Optional(Id),
+    writeKey: Type.Optional(Type.String({ maxLength: 200 })),
+    token: Type.Optional(Type.String({ maxLength: 200 })),
+    placements: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 50 }),
+    ),
+    locale: Type.Optional(Locale),
+    context: Type.Optional(
+      Type.Object(
+        {},
+        {
+          additionalProperties: true,
+          description:
+            'Request context, `context.*` in templates: page { url, path }, locale, consent.categoryPreferences…',
+        },
+      ),
+    ),
+    flows: Type.Optional(Type.Boolean({ description: "Include every flow's progress." })),
+  },
+  { additionalProperties: false },
+);
+type DecideBody = Static<typeof DecideBody>;
+
+const DecideQuery = Type.Object(
+  {
+    userId: Type.Optional(Id),
+    anonymousId: Type.Optional(Id),
+    writeKey: Type.Optional(Type.String({ maxLength: 200 })),
+    token: Type.Optional(Type.String({ maxLength: 200 })),
+    placements: Type.Optional(
+      Type.String({
+        maxLength: 5000,
+        description: 'Comma-separated placement ids; all when absent.',
+      }),
+    ),
+    locale: Type.Optional(Locale),
+    url: Type.Optional(
+      Type.String({ maxLength: 2000, description: 'The page URL: context.page.url and .path.' }),
+    ),
+    flows: Type.Optional(Type.Boolean()),
+  },
+  // Cache busters are welcome.
+  { additionalProperties: true },
+);
+type DecideQuery = Static<typeof DecideQuery>;
+
+const ErrorReply = Type.Object(
+  { success: Type.Literal(false), code: Type.String(), message: Type.String() },
+  { additionalProperties: true },
+);
+const Answer = Type.Object(
+  {
+    version: Type.Integer({ description: 'The config version decided under.' }),
+    profileId: Type.Optional(Type.String()),
+    userId: Type.Optional(Type.String()),
+    profileVersion: Type.Integer({ description: 'The profile version read (0: no profile yet).' }),
+    personalized: Type.Boolean({ description: 'False without consent for personalization.' }),
+    decisions: Type.Record(Type.String(), Type.Object({}, { additionalProperties: true }), {
+      description: 'Placement → { placement, content, reason, error?, validUntil?, track? }.',
+    }),
+    flows: Type.Optional(
+      Type.Record(Type.String(), Type.Object({}, { additionalProperties: true })),
+    ),
+    validUntil: Type.Optional(Type.String({ format: 'date-time' })),
+  },
+  { additionalProperties: false },
+);
+
+/** Context objects deeper than this are refused (templates read a few levels at most). */
+const maxContextDepth = 8;
+const maxBody = 64 * 1024;
+
+/**
+ * `POST /client/v1/decide` (and `GET` with a query): what a user should see in each
+ * placement, rendered, with the reason. Browsers authenticate with the write key and
+ * the user token; servers with the secret key (docs/decide.md).
+ */
+export async function registerDecideRoutes(app: FastifyInstance, engine: Engine): Promise<void> {
+  await app.register(async (scope) => {
+    // Browsers may send text/plain to avoid a CORS preflight: parse it as JSON too.
+    scope.addContentTypeParser(
+      'text/plain',
+      { parseAs: 'string', bodyLimit: maxBody },
+      scope.getDefaultJsonParser('error', 'error'),
+    );
+    const schema = {
+      summary: 'Decide what a user sees in placements',
+      description:
+        'Rendered content, reason and interaction properties per placement; flow progress on request. ' +
+        'Browsers: write key + user token (or an anonymousId while the visitor is anonymous). ' +
+        'Servers: `Authorization: Bearer <secret key>`.',
+      tags: ['decide'],
+      security: [{ writeKey: [] }, { adminKey: [] }] as Record<string, string[]>[],
+      response: { 200: Answer, 400: ErrorReply, 401: ErrorReply, 403: ErrorReply },
+    };
+    scope.post<{ Body: DecideBody }>(
+      '/client/v1/decide',
+      { bodyLimit: maxBody, schema: { ...schema, body: DecideBody } },
+      async (request, reply) => {
+        const body = request.body;
+        return answer(engine, request, reply, {
+          credentials: { ...credentialsOf(body), where: 'body' },
+          placements: body.placements,
+          context: body.context as JsonObject | undefined,
+          locale: body.locale,
+          flows: body.flows,
+        });
+      },
+    );
+    scope.get<{ Querystring: DecideQuery }>(
+      '/client/v1/decide',
+      { schema: { ...schema, querystring: DecideQuery } },
+      async (request, reply) => {
+        const query = request.query;
+        return answer(engine, request, reply, {
+          credentials: { ...credentialsOf(query), where: 'querystring' },
+          placements: query.placements === undefined ? undefined : splitList(query.placements),
+          context: query.url === undefined ? undefined : pageContext(query.url),
+          locale: query.locale,
+          flows: query.flows,
+        });
+      },
+    );
+  });
+}
+
+interface ParsedCall {
+  credentials: ClientCredentials;
+  placements: readonly string[] | undefined;
+  context: JsonObject | undefined;
+  locale: string | undefined;
+  flows: boolean | undefined;
+}
+
+async function answer(
+  engine: Engine,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  parsed: ParsedCall,
+): Promise<unknown> {
+  const started = performance.now();
+  const auth = authenticateClient(engine, request, parsed.credentials);
+  const where = parsed.credentials.where;
+  if (parsed.context !== undefined && depthOf(parsed.context, 0) > maxContextDepth) {
+    throw new OnrampError(
+      'ONR_VALIDATION',
+      `context is nested deeper than ${maxContextDepth} levels.`,
+      [
+        {
+          field: `${where}.context`,
+          message: `must not nest deeper than ${maxContextDepth} levels`,
+        },
+      ],
+    );
+  }
+  const call: DecideCall = {
+    lookup: auth.lookup,
+    ...(parsed.placements === undefined ? {} : { placements: parsed.placements }),
+    ...(parsed.context === undefined ? {} : { context: parsed.context }),
+    ...(parsed.locale === undefined ? {} : { locale: parsed.locale }),
+    ...(parsed.flows === undefined ? {} : { flows: parsed.flows }),
+  };
+  let valid;
+  try {
+    valid = engine.decisions.validate(auth.runtime, call);
+  } catch (error) {
+    if (!(error instanceof DecideRequestError)) throw error;
+    throw new OnrampError(
+      'ONR_VALIDATION',
+      error.errors.map((item) => `${where}.${item.field}: ${item.message}`).join('; '),
+      error.errors.map((item) => ({ field: `${where}.${item.field}`, message: item.message })),
+    );
+  }
+  const profile = await engine.decisions.findProfile(auth.runtime.workspace.id, auth.lookup);
+  checkAnonymous(auth, profile?.userId);
+  const result = engine.decisions.decideFor(auth.runtime, profile, valid);
+  engine.metrics.decideRequests.inc({ surface: 'http' });
+  engine.metrics.decideDuration.observe((performance.now() - started) / 1000);
+  void reply.header('cache-control', 'no-store');
+  return presentAnswer(result);
+}
+
+function credentialsOf(source: {
+  userId?: string | undefined;
+  anonymousId?: string | undefined;
+  writeKey?: string | undefined;
+  token?: string | undefined;
+}): Omit<ClientCredentials, 'where'> {
+  return {
+    ...(source.userId === undefined ? {} : { userId: source.userId }),
+    ...(source.anonymousId === undefined ? {} : { anonymousId: source.anonymousId }),
+    ...(source.writeKey === undefined ? {} : { writeKey: source.writeKey }),
+    ...(source.token === undefined ? {} : { token: source.token }),
+  };
+}
+
+/** "a, b,,c" → ["a", "b", "c"]. */
+export function splitList(list: string): string[] {
+  return list
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+/** The page context of a URL given in a query: { page: { url, path } }; the path alone when not absolute. */
+export function pageContext(url: string): JsonObject {
+  try {
+    const parsed = new URL(url);
+    return { page: { url, path: parsed.pathname } };
+  } catch {
+    return { page: { url, path: url.split(/[?#]/)[0] ?? url } };
+  }
+}
+
+function depthOf(value: unknown, depth: number): number {
+  if (depth > maxContextDepth || value === null || typeof value !== 'object') return depth;
+  let deepest = depth + 1;
+  for (const item of Object.values(value)) {
+    deepest = Math.max(deepest, depthOf(item, depth + 1));
+    if (deepest > maxContextDepth) break;
+  }
+  return deepest;
+}

@@ -1,0 +1,178 @@
+import type { Logger } from 'pino';
+import {
+  anonymousIdentity,
+  canonicalLocale,
+  decide,
+  isJsonObject,
+  userIdentity,
+  type Clock,
+  type FieldError,
+  type JsonObject,
+  type ProfileState,
+  type TemplateFailure,
+} from '@onramp/core';
+import type { WorkspaceRuntime } from '../engine/engine.js';
+import type { EngineMetrics } from '../observability/metrics.js';
+import {
+  DecideRequestError,
+  type DecideAnswer,
+  type DecideCall,
+  type DecideLookup,
+  type DecisionSignal,
+  type EngineDecide,
+  type ValidDecideCall,
+} from './decide-contract.js';
+
+export interface EngineDecideOptions {
+  /** The freshest state of a profile: in memory if hot, else loaded. */
+  findProfile: (workspaceId: string, lookup: DecideLookup) => Promise<ProfileState | undefined>;
+  clock: Clock;
+  logger: Logger;
+  metrics: EngineMetrics;
+}
+
+/** The engine's decide service plus the hook the engine feeds signals into. */
+export interface EngineDecideHost extends EngineDecide {
+  signal(signal: DecisionSignal): void;
+}
+
+/** At most this many placements per call. */
+const maxPlacements = 50;
+/** A failing template is logged at most once per content id per this long. */
+const logEveryMs = 60_000;
+
+export function createEngineDecide(options: EngineDecideOptions): EngineDecideHost {
+  const { clock, logger, metrics } = options;
+  const listeners = new Set<(signal: DecisionSignal) => void>();
+  const lastLogged = new Map<string, number>();
+
+  const report = (workspaceId: string, failures: readonly TemplateFailure[]): void => {
+    for (const failure of failures) {
+      metrics.templateFailures.inc({ content: failure.content, kind: failure.code });
+      const key = `${workspaceId}\u0000${failure.content}\u0000${failure.code}`;
+      const now = clock.now();
+      if ((lastLogged.get(key) ?? -Infinity) + logEveryMs > now) continue;
+      if (lastLogged.size > 10_000) lastLogged.clear();
+      lastLogged.set(key, now);
+      logger.warn(
+        { workspace: workspaceId, ...failure },
+        'content could not be rendered; the placement fell back to its default',
+      );
+    }
+  };
+
+  const host: EngineDecideHost = {
+    validate: validateCall,
+    findProfile: options.findProfile,
+    decideFor(runtime, profile, call) {
+      const result = decide(runtime.rules, profile, {
+        placements: call.placements,
+        context: call.context,
+        ...(call.locale === undefined ? {} : { locale: call.locale }),
+        flows: call.flows,
+        now: clock.now(),
+        ...(call.consent === undefined ? {} : { consent: call.consent }),
+        consentWhenUnknown: runtime.settings.consent.whenUnknown,
+      });
+      for (const decision of Object.values(result.decisions)) {
+        metrics.decisions.inc({ placement: decision.placement, reason: decision.reason.type });
+      }
+      if (result.failures.length > 0) report(runtime.workspace.id, result.failures);
+      const answer: DecideAnswer = {
+        ...result,
+        version: runtime.rules.version,
+        profileVersion: profile?.version ?? 0,
+      };
+      if (profile !== undefined) {
+        answer.profileId = profile.id;
+        if (profile.userId !== undefined) answer.userId = profile.userId;
+      }
+      return answer;
+    },
+    async decide(runtime, call) {
+      const valid = validateCall(runtime, call);
+      const profile = await options.findProfile(runtime.workspace.id, valid.lookup);
+      return host.decideFor(runtime, profile, valid);
+    },
+    onSignal(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    signal(signal) {
+      for (const listener of listeners) {
+        try {
+          listener(signal);
+        } catch (error) {
+          logger.error({ err: error, signal: signal.type }, 'decision listener failed');
+        }
+      }
+    },
+  };
+  return host;
+}
+
+/** The identity key of a decide lookup. */
+export function identityOfLookup(lookup: DecideLookup) {
+  return 'userId' in lookup ? userIdentity(lookup.userId) : anonymousIdentity(lookup.anonymousId);
+}
+
+/** Checks a call against the workspace's published version (placements, locale, consent). */
+export function validateCall(runtime: WorkspaceRuntime, call: DecideCall): ValidDecideCall {
+  const errors: FieldError[] = [];
+  const known = runtime.rules.decide.placements;
+  let placements: string[];
+  if (call.placements === undefined) placements = [...known.keys()];
+  else {
+    placements = [];
+    if (call.placements.length > maxPlacements) {
+      errors.push({ field: 'placements', message: `at most ${maxPlacements} placements` });
+    }
+    call.placements.forEach((placement, index) => {
+      if (typeof placement !== 'string' || !known.has(placement)) {
+        errors.push({
+          field: `placements.${index}`,
+          message:
+            typeof placement === 'string'
+              ? `unknown placement ${JSON.stringify(placement.slice(0, 100))}`
+              : 'must be a placement id',
+        });
+      } else if (!placements.includes(placement)) placements.push(placement);
+    });
+  }
+  const context: JsonObject = call.context ?? {};
+  const localeField = call.locale !== undefined ? 'locale' : 'context.locale';
+  const requested = call.locale ?? context['locale'];
+  let locale: string | undefined;
+  if (requested !== undefined) {
+    locale = canonicalLocale(requested);
+    if (locale === undefined) {
+      errors.push({
+        field: localeField,
+        message: 'must be a BCP 47 language tag such as "fr" or "fr-CA"',
+      });
+    }
+  }
+  const consent = call.consent ?? statedConsent(context);
+  if (errors.length > 0) throw new DecideRequestError(errors);
+  return {
+    lookup: call.lookup,
+    placements,
+    context,
+    ...(locale === undefined ? {} : { locale }),
+    flows: call.flows ?? false,
+    ...(consent === undefined ? {} : { consent }),
+    version: runtime.rules.version,
+  };
+}
+
+/** `context.consent.categoryPreferences`, booleans only, as Segment's consent sends it. */
+function statedConsent(context: JsonObject): Record<string, boolean> | undefined {
+  const consent = context['consent'];
+  const preferences = isJsonObject(consent) ? consent['categoryPreferences'] : undefined;
+  if (!isJsonObject(preferences)) return undefined;
+  const stated: Record<string, boolean> = {};
+  for (const [category, value] of Object.entries(preferences)) {
+    if (typeof value === 'boolean') stated[category] = value;
+  }
+  return stated;
+}
