@@ -67,6 +67,13 @@ function copyVersion(version: RuleConfigVersion | undefined): RuleConfigVersion 
     segments: structuredClone(version.segments ?? []),
     cohorts: structuredClone(version.cohorts ?? []),
     clusterings: structuredClone(version.clusterings ?? []),
+    // Likewise content, placements and flows; absent content settings stay absent (defaults).
+    content: structuredClone(version.content ?? []),
+    placements: structuredClone(version.placements ?? []),
+    flows: structuredClone(version.flows ?? []),
+    ...(version.contentSettings !== undefined && {
+      contentSettings: structuredClone(version.contentSettings),
+    }),
     createdAt,
     source,
     ...(fileDigest !== undefined && { fileDigest }),

@@ -51,9 +51,42 @@ function configVersion(
           ]
         : [],
     clusterings: [],
+    ...decideParts(version),
     createdAt: 1_767_225_600_000 + version,
     source: 'api',
     ...fields,
+  };
+}
+
+/** Version 2 has content, a placement, a flow and content settings; the others none. */
+function decideParts(version: number): Partial<RuleConfigVersion> {
+  if (version !== 2) return { content: [], placements: [], flows: [] };
+  return {
+    content: [
+      {
+        id: 'welcome',
+        type: 'banner',
+        fields: { title: 'Hi {{ traits.name | default: "there" }}', cta: { label: 'Go' } },
+        locales: { fr: { title: 'Salut' } },
+      },
+    ],
+    placements: [{ id: 'home-banner', default: 'welcome', types: ['banner'] }],
+    flows: [
+      {
+        id: 'setup',
+        placement: 'home-banner',
+        steps: [
+          {
+            id: 'invite',
+            content: 'welcome',
+            completion: { event: 'Teammate Invited' },
+            required: true,
+            priority: 0,
+          },
+        ],
+      },
+    ],
+    contentSettings: { defaultLocale: 'fr', consentCategory: 'personalization' },
   };
 }
 
@@ -101,6 +134,30 @@ export function describeRuleConfigStoreContract(
         assert.equal(await store.get('w1', 3), undefined);
         assert.equal(await store.get('w2', 2), undefined);
         assert.equal(await store.latest('w3'), undefined);
+      }));
+
+    it('reads a version stored without segments or content as having none', () =>
+      withStore(async ({ store }) => {
+        const bare: RuleConfigVersion = {
+          workspaceId: 'w1',
+          version: 1,
+          rules: [rule('r1')],
+          settings: { defaultTimezone: 'UTC', maxChainDepth: 3 },
+          createdAt: 1,
+          source: 'file',
+        };
+        await store.append(bare);
+        const loaded = await store.latest('w1');
+        assert.deepEqual(loaded, {
+          ...bare,
+          segments: [],
+          cohorts: [],
+          clusterings: [],
+          content: [],
+          placements: [],
+          flows: [],
+        });
+        assert.equal(loaded !== undefined && 'contentSettings' in loaded, false);
       }));
 
     it('lists newest first, paging back with `before` (exclusive) and `limit`', () =>
@@ -172,6 +229,14 @@ export function describeRuleConfigStoreContract(
         assert.equal(loaded.rules[0]?.id, 'r1');
         (loaded.rules[0] as RuleDefinition).id = 'changed';
         assert.equal((await store.latest('w1'))?.rules[0]?.id, 'r1');
+        const withContent = configVersion('w1', 2);
+        await store.append(withContent);
+        (withContent.content?.[0]?.fields as Record<string, unknown>).title = 'changed';
+        (withContent.contentSettings as { defaultLocale: string }).defaultLocale = 'de';
+        const read = (await store.get('w1', 2)) as RuleConfigVersion;
+        assert.deepEqual(read, configVersion('w1', 2));
+        (read.flows?.[0]?.steps[0] as { id: string }).id = 'changed';
+        assert.deepEqual(await store.get('w1', 2), configVersion('w1', 2));
       }));
 
     it('keeps every version across a restart', async (t) => {

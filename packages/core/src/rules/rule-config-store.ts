@@ -4,10 +4,17 @@ import type {
   CohortDefinition,
   SegmentDefinition,
 } from '../segments/segment-schema.js';
+import type {
+  ContentItem,
+  ContentSettings,
+  PlacementDefinition,
+} from '../content/content-schema.js';
+import type { FlowDefinition } from '../flows/flow-schema.js';
 
 /**
  * One published version of a workspace's behaviour config: rules, rule settings,
- * segments, cohorts and clustering jobs, published together (docs/decisions/0016).
+ * segments, cohorts and clustering jobs (docs/decisions/0016), content,
+ * placements, flows and content settings (docs/decisions/0020), published together.
  * Versions start at 1 and never change.
  */
 export interface RuleConfigVersion {
@@ -19,6 +26,12 @@ export interface RuleConfigVersion {
   segments?: SegmentDefinition[];
   cohorts?: CohortDefinition[];
   clusterings?: ClusteringDefinition[];
+  /** Absent in versions published before content existed: none. */
+  content?: ContentItem[];
+  placements?: PlacementDefinition[];
+  flows?: FlowDefinition[];
+  /** Absent in versions published before content existed: the defaults (defaultLocale "en"). */
+  contentSettings?: ContentSettings;
   createdAt: number;
   /** Who published it: the config file (with its digest) or the admin API. */
   source: 'file' | 'api';

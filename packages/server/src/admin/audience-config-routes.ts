@@ -4,13 +4,13 @@ import type { Engine } from '../engine/engine.js';
 import { OnrampError } from '../http/errors.js';
 import {
   partField,
-  type AudiencePart,
+  type ListPart,
   type ConfigParts,
   type ConfigPublisher,
   type PublishOptions,
 } from './config-publisher.js';
 import { ifMatch } from './rules-requests.js';
-import { baseOf, metadataOf, route, type WorkspaceOf } from './segments-requests.js';
+import { baseOf, metadataOf, route, type Tag, type WorkspaceOf } from './segments-requests.js';
 import {
   DefinitionParams,
   EditQuery,
@@ -18,15 +18,29 @@ import {
   type PartSchemas,
 } from './segments-schemas.js';
 
-/** One kind of definition edited through its own routes: `/segments`, `/cohorts`, `/clusterings`. */
+/**
+ * One kind of definition edited through its own routes: `/segments`, `/cohorts`,
+ * `/clusterings`, `/content`, `/placements`, `/flows`.
+ */
 export interface AudienceConfigPart {
-  part: AudiencePart;
-  /** The reply field of one definition, and the word in messages. */
-  singular: 'segment' | 'cohort' | 'clustering';
+  part: ListPart;
+  /** The reply field of one definition (`segment`, `content`). */
+  singular: 'segment' | 'cohort' | 'clustering' | 'content' | 'placement' | 'flow';
+  /** The word in messages and summaries ("content item"); `singular` when absent. */
+  noun?: string;
+  /** The OpenAPI tag; `part` when absent. */
+  tag?: Tag;
+  /** What replacing all and deleting one do besides publishing; the segments' passes when absent. */
+  notes?: { replace: string; delete: string };
   schemas: PartSchemas;
   /** Ids a definition may not have (they would be shadowed by other routes). */
   reserved?: readonly string[];
 }
+
+const audienceNotes = {
+  replace: `Rules and the other kinds of definitions stay as they are. Stored profiles are evaluated against what changed in the background (GET /admin/v1/segments/passes).`,
+  delete: `Its memberships are pruned by the background pass the new version queues.`,
+};
 
 interface Definition {
   id: string;
@@ -47,7 +61,9 @@ export function registerAudienceConfigRoutes(
   spec: AudienceConfigPart,
 ): void {
   const { part, singular, schemas } = spec;
-  const tag = part;
+  const noun = spec.noun ?? singular;
+  const tag = spec.tag ?? part;
+  const notes = spec.notes ?? audienceNotes;
   const path = `/${part}`;
   const listOf = (version: RuleConfigVersion): Definition[] => version[part] ?? [];
   const configReply = (version: RuleConfigVersion) => ({
@@ -69,7 +85,7 @@ export function registerAudienceConfigRoutes(
     [singular]: listOf(version).find((d) => d.id === fallback.id) ?? fallback,
   });
   const notFound = (id: string) =>
-    new OnrampError('ONR_NOT_FOUND', `No ${singular} with id ${JSON.stringify(id)}.`);
+    new OnrampError('ONR_NOT_FOUND', `No ${noun} with id ${JSON.stringify(id)}.`);
   const checkReserved = (definitions: Definition[], field: (index: number) => string) => {
     definitions.forEach((definition, index) => {
       if (spec.reserved?.includes(definition.id) === true) {
@@ -95,10 +111,10 @@ export function registerAudienceConfigRoutes(
     path,
     route(
       tag,
-      `Replace every ${singular}: publishes a new config version`,
+      `Replace every ${noun}: publishes a new config version`,
       { 200: schemas.config },
       {
-        description: `Rules and the other kinds of definitions stay as they are. Stored profiles are evaluated against what changed in the background (GET /admin/v1/segments/passes).`,
+        description: notes.replace,
         body: schemas.replaceBody,
         headers: IfMatchHeaders,
       },
@@ -122,7 +138,7 @@ export function registerAudienceConfigRoutes(
     path,
     route(
       tag,
-      `Create a ${singular}; 409 if the id exists`,
+      `Create a ${noun}; 409 if the id exists`,
       { 201: schemas.one },
       {
         body: schemas.definition,
@@ -140,8 +156,8 @@ export function registerAudienceConfigRoutes(
           if (list.some((existing) => existing.id === definition.id)) {
             throw new OnrampError(
               'ONR_ALREADY_EXISTS',
-              `A ${singular} with id ${JSON.stringify(definition.id)} exists.`,
-              [{ field: 'id', message: `is already used by another ${singular}` }],
+              `A ${noun} with id ${JSON.stringify(definition.id)} exists.`,
+              [{ field: 'id', message: `is already used by another ${noun}` }],
             );
           }
           index = list.length;
@@ -156,7 +172,7 @@ export function registerAudienceConfigRoutes(
 
   admin.get<{ Params: DefinitionParams }>(
     `${path}/:id`,
-    route(tag, `One published ${singular}`, { 200: schemas.one }, { params: DefinitionParams }),
+    route(tag, `One published ${noun}`, { 200: schemas.one }, { params: DefinitionParams }),
     async (request, reply) => {
       const current = engine.rules.current(workspaceOf(request).workspace.id);
       const found = listOf(current).find((d) => d.id === request.params.id);
@@ -170,7 +186,7 @@ export function registerAudienceConfigRoutes(
     `${path}/:id`,
     route(
       tag,
-      `Create or replace a ${singular} (201 when created, 200 when replaced in place)`,
+      `Create or replace a ${noun} (201 when created, 200 when replaced in place)`,
       { 200: schemas.one, 201: schemas.one },
       {
         params: DefinitionParams,
@@ -211,10 +227,10 @@ export function registerAudienceConfigRoutes(
     `${path}/:id`,
     route(
       tag,
-      `Delete a ${singular}; 404 if unknown`,
+      `Delete a ${noun}; 404 if unknown`,
       { 200: schemas.config },
       {
-        description: `Its memberships are pruned by the background pass the new version queues.`,
+        description: notes.delete,
         params: DefinitionParams,
         querystring: EditQuery,
         headers: IfMatchHeaders,

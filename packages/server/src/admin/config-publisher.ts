@@ -5,7 +5,15 @@ import { asRuleError, versionConflict, wholeSet, type FieldOf } from './rules-re
 /** The parts of a config version an edit may replace; absent parts stay as they are. */
 export type ConfigParts = Pick<
   RulesDraft,
-  'rules' | 'settings' | 'segments' | 'cohorts' | 'clusterings'
+  | 'rules'
+  | 'settings'
+  | 'segments'
+  | 'cohorts'
+  | 'clusterings'
+  | 'content'
+  | 'placements'
+  | 'flows'
+  | 'contentSettings'
 >;
 
 /** Computes the new parts from the current version; may throw an OnrampError (404, 409…). */
@@ -28,7 +36,7 @@ export type ConfigPublisher = (
 
 /**
  * Publishes edits of the current version. Edits of one workspace through the admin
- * API (rules, segments, cohorts, clusterings: one publisher serves them all) run one
+ * API (rules, segments, content…: one publisher serves them all) run one
  * at a time; one that loses a race with another publisher (the config file) is
  * recomputed on the newer version, unless the caller named its base version.
  */
@@ -73,16 +81,17 @@ export function createConfigPublisher(engine: Pick<Engine, 'rules'>): ConfigPubl
   };
 }
 
-/** A config part edited through its own routes. */
-export type AudiencePart = 'segments' | 'cohorts' | 'clusterings';
+/** A list of definitions in the config version edited through its own routes. */
+export type ListPart = 'segments' | 'cohorts' | 'clusterings' | 'content' | 'placements' | 'flows';
 
 /**
  * Names compiler issues of a part from the request body: `segments.2.condition…`
  * for a whole-part body, and the bare field (`condition.traits.plan`) for the one
  * definition a single-definition body holds (`one` gives its index). Issues of
- * other parts keep their place in the config (`rules.0.condition…`).
+ * other parts keep their place in the config (`rules.0.condition…`,
+ * `placements.1.default` for a placement that names deleted content).
  */
-export function partField(part: AudiencePart, one?: () => number): FieldOf {
+export function partField(part: ListPart, one?: () => number): FieldOf {
   const root = `(${part})`;
   return (path) => {
     const [first, index, ...rest] = path;
@@ -92,3 +101,12 @@ export function partField(part: AudiencePart, one?: () => number): FieldOf {
     return issuePath(path);
   };
 }
+
+/**
+ * Names compiler issues of the content settings from a body that is the settings
+ * object itself (`defaultLocale`); issues elsewhere keep their place in the config.
+ */
+export const contentSettingsField: FieldOf = (path) => {
+  const [first, ...rest] = path;
+  return first === '(contentSettings)' && rest.length > 0 ? rest.join('.') : issuePath(path);
+};

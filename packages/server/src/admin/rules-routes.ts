@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RuleConfigVersion, RuleDefinition } from '@onramp/core';
 import type { Engine, WorkspaceRuntime } from '../engine/engine.js';
+import { defaultContentSettings } from '../engine/compile-config-version.js';
 import { OnrampError } from '../http/errors.js';
 import { authenticateAdmin } from './admin-auth.js';
 import {
@@ -155,7 +156,7 @@ function registerSetRoutes(admin: FastifyInstance, publish: Publish): void {
   );
 }
 
-/** Rollback: an earlier version's rules and settings published again, as a new version. */
+/** Rollback: an earlier version (rules, settings, segments, content…) published again as a new one. */
 function registerRestoreRoute(
   admin: FastifyInstance,
   engine: Engine,
@@ -165,7 +166,7 @@ function registerRestoreRoute(
   admin.post<{ Params: VersionParams; Querystring: EditQuery; Headers: IfMatchHeaders }>(
     '/rules/versions/:version/restore',
     schema(
-      'Publish an earlier version again (rollback): a new version with its rules, settings, segments, cohorts and clusterings',
+      'Publish an earlier version again (rollback): a new version with its rules, settings, segments, cohorts, clusterings, content, placements, flows and content settings',
       { 200: RuleConfig },
       { params: VersionParams, querystring: EditQuery, headers: IfMatchHeaders },
     ),
@@ -183,6 +184,10 @@ function registerRestoreRoute(
           segments: old.segments ?? [],
           cohorts: old.cohorts ?? [],
           clusterings: old.clusterings ?? [],
+          content: old.content ?? [],
+          placements: old.placements ?? [],
+          flows: old.flows ?? [],
+          contentSettings: old.contentSettings ?? defaultContentSettings(),
         }),
         { ...baseOf(request), note: `restored version ${version}` },
       );

@@ -1,5 +1,5 @@
 /**
- * How the segments, cohorts and clusterings routes read requests and shape
+ * How the segments, cohorts, clusterings and content routes read requests and shape
  * replies: route options (tag, admin key, error replies, body limit), times in
  * and out, the running config's ids, and If-Match.
  */
@@ -8,6 +8,7 @@ import type { ClusterRun, RuleConfigVersion } from '@onramp/core';
 import type { Engine, WorkspaceRuntime } from '../engine/engine.js';
 import type { PassProgress } from '../segments/background-passes.js';
 import { OnrampError } from '../http/errors.js';
+import type { ListPart } from './config-publisher.js';
 import { errors, ifMatch } from './rules-requests.js';
 import type { EditQuery, IfMatchHeaders } from './segments-schemas.js';
 
@@ -15,7 +16,8 @@ import type { EditQuery, IfMatchHeaders } from './segments-schemas.js';
 const BODY_LIMIT = 2 * 1024 * 1024;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export type Tag = 'segments' | 'cohorts' | 'clusterings';
+/** The OpenAPI tag of a route: its part of the config (content, placements and flows use 'content'). */
+export type Tag = ListPart;
 export type WorkspaceOf = (request: FastifyRequest) => WorkspaceRuntime;
 
 /** Route options: the schema (tag, admin key, summary, error replies) and the body limit. */

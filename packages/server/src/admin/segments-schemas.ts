@@ -92,7 +92,7 @@ export const BackfillBody = Type.Object(
 );
 export type BackfillBody = Static<typeof BackfillBody>;
 
-const VersionFields = {
+export const VersionFields = {
   version: Type.Integer({ description: '0 when no config was ever published.' }),
   createdAt: Type.Optional(IsoTime),
   source: Type.Optional(Type.Union([Type.Literal('file'), Type.Literal('api')])),
@@ -108,7 +108,8 @@ export interface PartSchemas {
   one: TSchema;
 }
 
-function partSchemas(part: string, singular: string, definition: TSchema): PartSchemas {
+/** The schemas of one kind of definition's routes: `part` names the list, `singular` one. */
+export function partSchemas(part: string, singular: string, definition: TSchema): PartSchemas {
   return {
     definition,
     replaceBody: Type.Object(

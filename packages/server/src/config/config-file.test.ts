@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import {
   ConfigError,
+  behaviourOf,
   canonicalJson,
   defaultConfig,
   digestRules,
@@ -351,4 +352,134 @@ describe('segments, cohorts and clusterings', () => {
       ['rules.0.trigger.segment'],
     );
   });
+});
+
+describe('content, placements, flows and content settings', () => {
+  const text = [
+    'content:',
+    '  - id: welcome',
+    '    type: banner',
+    '    fields:',
+    '      title: "Hi {{ traits.name | default: \'there\' }}"',
+    '    locales:',
+    '      fr: { title: Salut }',
+    'placements:',
+    '  - id: home-banner',
+    '    default: welcome',
+    'flows:',
+    '  - id: setup',
+    '    placement: home-banner',
+    '    steps:',
+    '      - id: invite',
+    '        content: welcome',
+    '        completion: { event: Teammate Invited }',
+    'contentSettings:',
+    '  consentCategory: personalization',
+  ].join('\n');
+
+  test('load with defaults, reach the config version and change the digest', () => {
+    const config = parseConfig(text, 'onramp.yaml');
+    const behaviour = behaviourOf(config);
+    assert.deepEqual(
+      behaviour.content.map((item) => item.id),
+      ['welcome'],
+    );
+    assert.deepEqual(behaviour.placements, [{ id: 'home-banner', default: 'welcome' }]);
+    assert.deepEqual(behaviour.flows[0]?.steps[0], {
+      id: 'invite',
+      content: 'welcome',
+      completion: { event: 'Teammate Invited' },
+      required: true,
+      priority: 0,
+    });
+    assert.deepEqual(behaviour.contentSettings, {
+      defaultLocale: 'en',
+      consentCategory: 'personalization',
+    });
+    assert.deepEqual(behaviourOf(defaultConfig()).contentSettings, { defaultLocale: 'en' });
+    const digest = digestRules(config);
+    assert.notEqual(digest, digestRules(defaultConfig()));
+    const retitled = parseConfig(text.replace('Salut', 'Bonjour'), 'onramp.yaml');
+    assert.notEqual(digestRules(retitled), digest, 'a content edit alone changes the digest');
+    const resettled = parseConfig(`${text}\n  defaultLocale: fr`, 'onramp.yaml');
+    assert.notEqual(digestRules(resettled), digest, 'a content settings edit changes it too');
+  });
+
+  test('a config without them keeps the digest it had before they existed', () => {
+    const plain = defaultConfig();
+    const before = createHash('sha256')
+      .update(canonicalJson({ rules: plain.rules, ruleSettings: plain.ruleSettings }))
+      .digest('hex');
+    const spelledOut = parseConfig(
+      'content: []\nplacements: []\nflows: []\ncontentSettings: { defaultLocale: en }\n',
+      'onramp.yaml',
+    );
+    assert.equal(digestRules(plain), before);
+    assert.equal(digestRules(spelledOut), before, 'empty lists and default settings do not count');
+  });
+
+  test('schema errors name the file, line, column and field', () => {
+    const issues = issuesOf(
+      text
+        .replace('    type: banner', '    type: billboard\n    colour: red')
+        .replace('    default: welcome', '    default: "not an id!"')
+        .replace('completion: { event: Teammate Invited }', 'completion: { when: later }')
+        .replace('  consentCategory: personalization', '  defaultLocale: "en_GB"'),
+    );
+    assert.deepEqual(
+      issues.map((issue) => [issue.field, issue.line, issue.column]),
+      [
+        ['content.0.colour', 4, 5],
+        ['content.0.type', 3, 5],
+        ['placements.0.default', 11, 5],
+        ['flows.0.steps.0.completion', 18, 9],
+        ['contentSettings.defaultLocale', 20, 3],
+      ],
+      JSON.stringify(issues),
+    );
+    assert.ok(issues.every((issue) => issue.file === 'onramp.yaml'));
+    assert.equal(issues[0]?.message, 'is not a known field');
+    assert.match(issues[1]?.message ?? '', /must be one of: message, banner, tooltip/);
+    const unknownTop = issuesOf('contentSetting: { defaultLocale: fr }\n');
+    assert.deepEqual(
+      unknownTop.map((issue) => [issue.field, issue.line]),
+      [['contentSetting', 1]],
+    );
+  });
+
+  test(
+    'a placement default naming missing content is a compile error with its line',
+    { todo: 'needs decide compile' },
+    () => {
+      const issues = issuesOf(text.replace('    default: welcome', '    default: farewell'));
+      assert.deepEqual(
+        issues.map((issue) => [issue.field, issue.line]),
+        [['placements.0.default', 10]],
+        JSON.stringify(issues),
+      );
+    },
+  );
+
+  test('__proto__ in content fields cannot pollute prototypes', () => {
+    const proto = text.replace('      title:', '      __proto__: { polluted: 1 }\n      title:');
+    try {
+      parseConfig(proto, 'onramp.yaml');
+    } catch (error) {
+      assert.ok(error instanceof ConfigError);
+    }
+    assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
+  });
+
+  test(
+    '__proto__ in content fields is refused, naming the field',
+    { todo: 'needs decide compile' },
+    () => {
+      const proto = text.replace('      title:', '      __proto__: { polluted: 1 }\n      title:');
+      const issues = issuesOf(proto);
+      assert.ok(
+        issues.some((issue) => issue.field.startsWith('content.0.fields')),
+        JSON.stringify(issues),
+      );
+    },
+  );
 });

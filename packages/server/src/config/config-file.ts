@@ -1,16 +1,25 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import {
   ClusteringSchema,
   CohortSchema,
+  ContentItemSchema,
+  ContentSettingsSchema,
+  FlowSchema,
+  PlacementSchema,
   RuleConfigError,
   RuleSchema,
   configPathOf,
   SegmentSchema,
   type ClusteringDefinition,
   type CohortDefinition,
+  type ContentItem,
+  type ContentSettings,
+  type FlowDefinition,
+  type PlacementDefinition,
   type SegmentDefinition,
   RuleSettingsSchema,
   WorkspaceSettingsSchema,
@@ -22,7 +31,7 @@ import {
 } from '@onramp/core';
 import { createAjv, discriminated, schemaIssuesOf } from './schema-issues.js';
 
-/** The workspace config file: who the workspace is, its settings and its rules. */
+/** The workspace config file: who the workspace is, its settings, rules, segments and content. */
 export const ConfigFileSchema = Type.Object(
   {
     workspace: Type.Object(
@@ -40,6 +49,11 @@ export const ConfigFileSchema = Type.Object(
     segments: Type.Array(SegmentSchema, { default: [] }),
     cohorts: Type.Array(CohortSchema, { default: [] }),
     clusterings: Type.Array(ClusteringSchema, { default: [] }),
+    /** Content, placements, flows and content settings (docs/content.md), published with the rules. */
+    content: Type.Array(ContentItemSchema, { default: [] }),
+    placements: Type.Array(PlacementSchema, { default: [] }),
+    flows: Type.Array(FlowSchema, { default: [] }),
+    contentSettings: ContentSettingsSchema,
   },
   { additionalProperties: false },
 );
@@ -132,7 +146,7 @@ function checkTrackingPlan(config: ConfigFile, at: IssueAt): void {
   if (issues.length > 0) throw new ConfigError(issues);
 }
 
-/** Rules compile as they would be published: conditions, durations, references. */
+/** Rules, segments and content compile as they would be published: conditions, durations, references. */
 function checkRules(config: ConfigFile, at: IssueAt): void {
   try {
     compileRuleSet(config.rules, {
@@ -144,6 +158,12 @@ function checkRules(config: ConfigFile, at: IssueAt): void {
         cohorts: config.cohorts,
         clusterings: config.clusterings,
       },
+      decide: {
+        content: config.content,
+        placements: config.placements,
+        flows: config.flows,
+        contentSettings: config.contentSettings,
+      },
     });
   } catch (error) {
     if (!(error instanceof RuleConfigError)) throw error;
@@ -151,7 +171,7 @@ function checkRules(config: ConfigFile, at: IssueAt): void {
   }
 }
 
-/** A compiler issue's path in the file: '(settings)' → ruleSettings, '(segments)' → segments… */
+/** A compiler issue's path in the file: '(settings)' → ruleSettings, '(content)' → content… */
 function fileRulePath(path: (string | number)[]): (string | number)[] {
   return configPathOf(path);
 }
@@ -167,34 +187,53 @@ export function rulesOf(config: ConfigFile): { rules: RuleDefinition[]; settings
   return { rules: config.rules, settings: config.ruleSettings };
 }
 
-/** Everything of a config that a config version holds: rules, settings, segments, cohorts, clusterings. */
-export function behaviourOf(config: ConfigFile): {
+/** What a config version holds, as the config file gives it (defaults filled). */
+export interface ConfigBehaviour {
   rules: RuleDefinition[];
   settings: RuleSettings;
   segments: SegmentDefinition[];
   cohorts: CohortDefinition[];
   clusterings: ClusteringDefinition[];
-} {
-  const { segments, cohorts, clusterings } = config;
-  return { ...rulesOf(config), segments, cohorts, clusterings };
+  content: ContentItem[];
+  placements: PlacementDefinition[];
+  flows: FlowDefinition[];
+  contentSettings: ContentSettings;
 }
+
+/** Everything of a config that a config version holds: rules, settings, segments…, content… */
+export function behaviourOf(config: ConfigFile): ConfigBehaviour {
+  const { segments, cohorts, clusterings, content, placements, flows, contentSettings } = config;
+  return {
+    ...rulesOf(config),
+    segments,
+    cohorts,
+    clusterings,
+    content,
+    placements,
+    flows,
+    contentSettings,
+  };
+}
+
+/** The content settings of a config without any: every default. */
+const defaultContentSettings = canonicalJson(Value.Default(ContentSettingsSchema, {}));
 
 /**
  * sha256 (hex) of the canonical JSON of what a config version holds, defaults filled:
- * unchanged by comments, key order or spelling out a default. Empty segment, cohort
- * and clustering lists are left out, so configs written before they existed keep
- * their digest.
+ * unchanged by comments, key order or spelling out a default. Empty lists (segments,
+ * cohorts, clusterings, content, placements, flows) and default content settings are
+ * left out, so configs written before they existed keep their digest.
  */
 export function digestRules(config: ConfigFile): string {
-  const { rules, settings, segments, cohorts, clusterings } = behaviourOf(config);
+  const { rules, settings, contentSettings, ...lists } = behaviourOf(config);
+  const nonEmpty = Object.entries(lists).filter(([, list]) => list.length > 0);
   return createHash('sha256')
     .update(
       canonicalJson({
         rules,
         ruleSettings: settings,
-        ...(segments.length > 0 && { segments }),
-        ...(cohorts.length > 0 && { cohorts }),
-        ...(clusterings.length > 0 && { clusterings }),
+        ...Object.fromEntries(nonEmpty),
+        ...(canonicalJson(contentSettings) !== defaultContentSettings && { contentSettings }),
       }),
     )
     .digest('hex');

@@ -1,7 +1,8 @@
 /**
- * The config file's rules, kept in step with the engine: published at start when
- * they differ from the last version that came from the file, and again whenever
- * the file changes (fs.watch on its directory, debounced; SIGHUP forces a check).
+ * The config file's rules, segments and content (what a config version holds), kept
+ * in step with the engine: published at start when they differ from the last version
+ * that came from the file, and again whenever the file changes (fs.watch on its
+ * directory, debounced; SIGHUP forces a check).
  * An invalid file is logged and ignored: the running version stays.
  */
 import { watch, type FSWatcher } from 'node:fs';
@@ -42,12 +43,10 @@ export async function startConfigSync(
   options: Omit<WatchConfigOptions, 'path'> & { path?: string },
 ): Promise<ConfigWatcher | undefined> {
   const { path, config, engine, workspaceId, logger } = options;
-  const empty =
-    config.rules.length +
-      config.segments.length +
-      config.cohorts.length +
-      config.clusterings.length ===
-    0;
+  const { rules, segments, cohorts, clusterings, content, placements, flows } = config;
+  const empty = [rules, segments, cohorts, clusterings, content, placements, flows].every(
+    (list) => list.length === 0,
+  );
   if (path === undefined && empty) return undefined;
   await syncConfigRules(engine, workspaceId, config, logger);
   return path === undefined ? undefined : watchConfig({ ...options, path });
@@ -164,7 +163,19 @@ async function latestFromFile(
   }
 }
 
+/** The digest of what only a restart applies: everything but the parts a config version holds. */
 function settingsDigest(config: ConfigFile): string {
-  const { rules: _rules, ruleSettings: _ruleSettings, ...rest } = config;
+  const {
+    rules: _rules,
+    ruleSettings: _ruleSettings,
+    segments: _segments,
+    cohorts: _cohorts,
+    clusterings: _clusterings,
+    content: _content,
+    placements: _placements,
+    flows: _flows,
+    contentSettings: _contentSettings,
+    ...rest
+  } = config;
   return canonicalJson(rest);
 }

@@ -1,18 +1,6 @@
 import type { Logger } from 'pino';
-import type { TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
 import {
-  ClusteringSchema,
-  CohortSchema,
-  RuleConfigError,
-  RuleSchema,
-  SegmentSchema,
-  type ClusteringDefinition,
-  type CohortDefinition,
-  type SegmentDefinition,
-  RuleSettingsSchema,
   RuleVersionConflictError,
-  compileRuleSet,
   dryRunRules,
   profileFromDocument,
   RuleSimulation,
@@ -24,12 +12,9 @@ import {
   type ProfileStore,
   type RuleConfigStore,
   type RuleConfigVersion,
-  type RuleDefinition,
-  type RuleIssue,
-  type RuleSettings,
-  type WorkspaceSettings,
 } from '@onramp/core';
 import type { EngineMetrics } from '../observability/metrics.js';
+import { compileRules, emptyRuleConfig } from './compile-config-version.js';
 import {
   RuleRequestError,
   parseEvent,
@@ -38,7 +23,6 @@ import {
   withIdentity,
 } from './rule-requests.js';
 
-export { RuleRequestError };
 import type {
   EngineRules,
   ProfileLookup,
@@ -46,6 +30,15 @@ import type {
   SimulatedRule,
   WorkspaceRuntime,
 } from './engine.js';
+
+export { RuleRequestError };
+export {
+  compileRules,
+  defaultRuleSettings,
+  emptyRuleConfig,
+  type CompiledRuleConfig,
+  type RuleConfigInput,
+} from './compile-config-version.js';
 
 export interface EngineRulesDeps {
   runtimeOf(workspaceId: string): WorkspaceRuntime | undefined;
@@ -59,113 +52,6 @@ export interface EngineRulesDeps {
   metrics: EngineMetrics;
   findProfile(workspaceId: string, lookup: ProfileLookup): Promise<ProfileState | undefined>;
   flush(): Promise<void>;
-}
-
-/** The rule settings with every default filled. */
-export function defaultRuleSettings(): RuleSettings {
-  return Value.Default(RuleSettingsSchema, {}) as RuleSettings;
-}
-
-/** Version 0: what a workspace runs before any rules were published. */
-export function emptyRuleConfig(workspaceId: string): RuleConfigVersion {
-  return {
-    workspaceId,
-    version: 0,
-    rules: [],
-    settings: defaultRuleSettings(),
-    segments: [],
-    cohorts: [],
-    clusterings: [],
-    createdAt: 0,
-    source: 'api',
-  };
-}
-
-/** What a config version holds besides its metadata. */
-export interface RuleConfigInput {
-  rules: readonly unknown[];
-  settings: unknown;
-  segments?: readonly unknown[] | undefined;
-  cohorts?: readonly unknown[] | undefined;
-  clusterings?: readonly unknown[] | undefined;
-}
-
-export interface CompiledRuleConfig {
-  rules: RuleDefinition[];
-  settings: RuleSettings;
-  segments: SegmentDefinition[];
-  cohorts: CohortDefinition[];
-  clusterings: ClusteringDefinition[];
-  set: CompiledRuleSet;
-}
-
-/**
- * Checks a config version (rules, settings, segments, cohorts, clusterings) against
- * the schemas (filling defaults, as the config file and the admin API do) and
- * compiles it; RuleConfigError names every field.
- */
-export function compileRules(
-  input: RuleConfigInput,
-  profiles: WorkspaceSettings['profiles'],
-  version: number,
-): CompiledRuleConfig {
-  const issues: RuleIssue[] = [];
-  const normalized = normalizeList<RuleDefinition>(RuleSchema, input.rules, [], issues);
-  const segments = normalizeList<SegmentDefinition>(
-    SegmentSchema,
-    input.segments ?? [],
-    ['(segments)'],
-    issues,
-  );
-  const cohorts = normalizeList<CohortDefinition>(
-    CohortSchema,
-    input.cohorts ?? [],
-    ['(cohorts)'],
-    issues,
-  );
-  const clusterings = normalizeList<ClusteringDefinition>(
-    ClusteringSchema,
-    input.clusterings ?? [],
-    ['(clusterings)'],
-    issues,
-  );
-  const settings = input.settings;
-  const filledSettings: unknown = Value.Default(
-    RuleSettingsSchema,
-    structuredClone(settings ?? {}),
-  );
-  for (const error of Value.Errors(RuleSettingsSchema, filledSettings)) {
-    issues.push({ path: ['(settings)', ...pointerPath(error.path)], message: error.message });
-  }
-  if (issues.length > 0) throw new RuleConfigError(dedupeIssues(issues));
-  const ruleSettings = filledSettings as RuleSettings;
-  const set = compileRuleSet(normalized, {
-    profiles,
-    settings: ruleSettings,
-    version,
-    audiences: { segments, cohorts, clusterings },
-  });
-  return { rules: normalized, settings: ruleSettings, segments, cohorts, clusterings, set };
-}
-
-/** Fills each item's defaults and collects its schema errors under `root`. */
-function normalizeList<T>(
-  schema: TSchema,
-  items: readonly unknown[],
-  root: string[],
-  issues: RuleIssue[],
-): T[] {
-  if (!Array.isArray(items)) {
-    issues.push({ path: root.length === 0 ? [] : root, message: 'must be a list' });
-    return [];
-  }
-  return items.map((item, index) => {
-    const filled: unknown = Value.Default(schema, structuredClone(item));
-    for (const error of Value.Errors(schema, filled)) {
-      issues.push({ path: [...root, index, ...pointerPath(error.path)], message: error.message });
-    }
-    return filled as T;
-  });
 }
 
 /** The engine's rules API: versions, publishing, firings, dry run and simulation. */
@@ -193,6 +79,10 @@ export function createEngineRules(deps: EngineRulesDeps): EngineRules {
         segments: draft.segments ?? base.segments,
         cohorts: draft.cohorts ?? base.cohorts,
         clusterings: draft.clusterings ?? base.clusterings,
+        content: draft.content ?? base.content,
+        placements: draft.placements ?? base.placements,
+        flows: draft.flows ?? base.flows,
+        contentSettings: draft.contentSettings ?? base.contentSettings,
       },
       current.settings.profiles,
       version,
@@ -205,6 +95,10 @@ export function createEngineRules(deps: EngineRulesDeps): EngineRules {
       segments: compiled.segments,
       cohorts: compiled.cohorts,
       clusterings: compiled.clusterings,
+      content: compiled.content,
+      placements: compiled.placements,
+      flows: compiled.flows,
+      contentSettings: compiled.contentSettings,
       createdAt: deps.clock.now(),
       source: draft.source,
       ...(draft.fileDigest === undefined ? {} : { fileDigest: draft.fileDigest }),
@@ -365,22 +259,4 @@ export function createEngineRules(deps: EngineRulesDeps): EngineRules {
       };
     },
   };
-}
-
-function pointerPath(pointer: string): string[] {
-  return pointer
-    .split('/')
-    .slice(1)
-    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-
-/** TypeBox reports a failed union once per branch; keep the first message per field. */
-function dedupeIssues(issues: RuleIssue[]): RuleIssue[] {
-  const seen = new Set<string>();
-  return issues.filter((issue) => {
-    const key = issue.path.join('.');
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }

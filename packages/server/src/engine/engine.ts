@@ -3,6 +3,10 @@ import type {
   ClusteringDefinition,
   CohortDefinition,
   CompiledRuleSet,
+  ContentItem,
+  ContentSettings,
+  FlowDefinition,
+  PlacementDefinition,
   SegmentDefinition,
   ConsentPolicy,
   DeadLetter,
@@ -84,6 +88,11 @@ export interface RulesDraft {
   segments?: SegmentDefinition[];
   cohorts?: CohortDefinition[];
   clusterings?: ClusteringDefinition[];
+  content?: ContentItem[];
+  placements?: PlacementDefinition[];
+  flows?: FlowDefinition[];
+  /** The current ones when absent (the defaults, defaultLocale "en", in versions without them). */
+  contentSettings?: ContentSettings;
   source: 'file' | 'api';
   fileDigest?: string;
   note?: string;

@@ -9,6 +9,7 @@ import { registerSegmentCompatRoutes } from '../ingest/segment-compat-routes.js'
 import { registerAdminRoutes } from '../admin/admin-routes.js';
 import { registerRulesRoutes } from '../admin/rules-routes.js';
 import { registerSegmentsRoutes } from '../admin/segments-routes.js';
+import { registerContentRoutes } from '../admin/content-config-routes.js';
 import { createConfigPublisher } from '../admin/config-publisher.js';
 import { registerStreamRoutes } from '../realtime/stream-routes.js';
 import { registerHealthRoutes } from '../observability/health-routes.js';
@@ -80,10 +81,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await registerIngestRoutes(app, options.engine);
   await registerSegmentCompatRoutes(app, options.engine);
   await registerAdminRoutes(app, options.engine);
-  // One publisher: rule and segment edits of a workspace queue behind each other.
+  // One publisher: rule, segment and content edits of a workspace queue behind each other.
   const publisher = createConfigPublisher(options.engine);
   await registerRulesRoutes(app, options.engine, publisher);
   await registerSegmentsRoutes(app, options.engine, publisher);
+  await registerContentRoutes(app, options.engine, publisher);
   await registerStreamRoutes(app, options.engine);
   return app;
 }

@@ -44,6 +44,8 @@ export function createSqliteRuleConfigStore(
         segments: version.segments ?? [],
         cohorts: version.cohorts ?? [],
         clusterings: version.clusterings ?? [],
+        // Absent when empty, so versions without content are stored as before.
+        ...decidePartsOf(version),
       }),
     );
   });
@@ -83,7 +85,15 @@ function toVersion(row: VersionRow | undefined): RuleConfigVersion | undefined {
   const [workspaceId, version, createdAt, source, fileDigest, note, json] = row;
   const config = JSON.parse(json) as Pick<
     RuleConfigVersion,
-    'rules' | 'settings' | 'segments' | 'cohorts' | 'clusterings'
+    | 'rules'
+    | 'settings'
+    | 'segments'
+    | 'cohorts'
+    | 'clusterings'
+    | 'content'
+    | 'placements'
+    | 'flows'
+    | 'contentSettings'
   >;
   return {
     workspaceId,
@@ -94,10 +104,26 @@ function toVersion(row: VersionRow | undefined): RuleConfigVersion | undefined {
     segments: config.segments ?? [],
     cohorts: config.cohorts ?? [],
     clusterings: config.clusterings ?? [],
+    // Versions stored before content existed have none (and the default content settings).
+    content: config.content ?? [],
+    placements: config.placements ?? [],
+    flows: config.flows ?? [],
+    ...(config.contentSettings !== undefined && { contentSettings: config.contentSettings }),
     createdAt,
     source,
     ...(fileDigest !== null && { fileDigest }),
     ...(note !== null && { note }),
+  };
+}
+
+/** Content, placements, flows and content settings of a version, the empty ones left out. */
+function decidePartsOf(version: RuleConfigVersion): Partial<RuleConfigVersion> {
+  const { content = [], placements = [], flows = [], contentSettings } = version;
+  return {
+    ...(content.length > 0 && { content }),
+    ...(placements.length > 0 && { placements }),
+    ...(flows.length > 0 && { flows }),
+    ...(contentSettings !== undefined && { contentSettings }),
   };
 }
 
