@@ -20,10 +20,14 @@ import {
 /** The longest template source accepted, in characters. */
 export const maxTemplateLength = 10_000;
 
-/** Wall-clock budget of one render (all the templates of one content item share it), in ms. */
-const renderLimitMs = 50;
+/**
+ * Wall-clock budget of one render (all the templates of one content item share it), in
+ * ms: a backstop. Loops and big strings hit the memory budget long before; a tight time
+ * limit would fail honest renders during a GC pause or on a loaded machine.
+ */
+const renderLimitMs = 500;
 /** Allocation budget of one render, in liquidjs units (array items, string characters). */
-const memoryLimit = 1_000_000;
+const memoryLimit = 100_000;
 
 /** A file system that holds nothing: `include`, `render` and `layout` can never read a file. */
 const noFiles: FS = {
