@@ -12,6 +12,7 @@ import { registerSegmentsRoutes } from '../admin/segments-routes.js';
 import { registerContentRoutes } from '../admin/content-config-routes.js';
 import { createConfigPublisher } from '../admin/config-publisher.js';
 import { registerStreamRoutes } from '../realtime/stream-routes.js';
+import { registerDecideRoutes } from '../decide/decide-routes.js';
 import { registerHealthRoutes } from '../observability/health-routes.js';
 
 export interface AppOptions {
@@ -87,6 +88,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await registerSegmentsRoutes(app, options.engine, publisher);
   await registerContentRoutes(app, options.engine, publisher);
   await registerStreamRoutes(app, options.engine);
+  await registerDecideRoutes(app, options.engine);
   return app;
 }
 
