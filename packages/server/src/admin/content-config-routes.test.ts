@@ -346,74 +346,62 @@ describe('compile issues name the request field', () => {
     assert.equal(contentSettingsField(['(content)', 0, 'fields']), 'content.0.fields');
   });
 
-  test(
-    'a bad template is named from a single body or a list body',
-    { todo: 'needs decide compile' },
-    async () => {
-      await reset();
-      const at = await version();
-      const bad = item('tpl', { fields: { title: 'Hi {{ traits.name ' } });
-      const single = await call('PUT', '/content/tpl', bad);
-      assert.equal(single.status, 400, JSON.stringify(single.body));
-      assert.deepEqual(fieldsOf(single.body), ['fields.title']);
-      const list = await call('PUT', '/content', { content: [item('x'), item('y'), bad] });
-      assert.equal(list.status, 400, JSON.stringify(list.body));
-      assert.deepEqual(fieldsOf(list.body), ['content.2.fields.title']);
-      assert.equal(await version(), at);
-    },
-  );
+  test('a bad template is named from a single body or a list body', async () => {
+    await reset();
+    const at = await version();
+    const bad = item('tpl', { fields: { title: 'Hi {{ traits.name ' } });
+    const single = await call('PUT', '/content/tpl', bad);
+    assert.equal(single.status, 400, JSON.stringify(single.body));
+    assert.deepEqual(fieldsOf(single.body), ['fields.title']);
+    const list = await call('PUT', '/content', { content: [item('x'), item('y'), bad] });
+    assert.equal(list.status, 400, JSON.stringify(list.body));
+    assert.deepEqual(fieldsOf(list.body), ['content.2.fields.title']);
+    assert.equal(await version(), at);
+  });
 
-  test(
-    'a locale that is not a language tag is named',
-    { todo: 'needs decide compile' },
-    async () => {
-      await reset();
-      const reply = await call('PUT', '/content/u', item('u', { locales: { 'not a tag': {} } }));
-      assert.equal(reply.status, 400, JSON.stringify(reply.body));
-      assert.ok(fieldsOf(reply.body)[0]?.startsWith('locales'), JSON.stringify(reply.body));
-    },
-  );
+  test('a locale that is not a language tag is named', async () => {
+    await reset();
+    const reply = await call('PUT', '/content/u', item('u', { locales: { 'not a tag': {} } }));
+    assert.equal(reply.status, 400, JSON.stringify(reply.body));
+    assert.ok(fieldsOf(reply.body)[0]?.startsWith('locales'), JSON.stringify(reply.body));
+  });
 
-  test(
-    'deleting content still referred to is a 400 naming the referrer',
-    { todo: 'needs decide compile' },
-    async () => {
-      await reset();
-      await call('PUT', '/content', { content: [item('hero'), item('tip'), item('step')] });
-      await call('PUT', '/placements', {
-        placements: [{ id: 'home', default: 'hero' }, { id: 'side' }],
-      });
-      await call('PUT', '/flows', {
-        flows: [
-          {
-            id: 'tour',
-            placement: 'side',
-            steps: [{ id: 's', content: 'step', completion: { event: 'Done' } }],
-          },
-        ],
-      });
-      await call('PUT', '/rules', {
-        rules: [
-          {
-            id: 'tips',
-            trigger: { type: 'event', event: 'Feature Used' },
-            actions: [{ type: 'decide', placement: 'side', content: 'tip' }],
-          },
-        ],
-      });
-      const at = await version();
-      for (const [id, field] of [
-        ['hero', 'placements.0.default'],
-        ['tip', 'rules.0.actions.0.content'],
-        ['step', 'flows.0.steps.0.content'],
-      ] as const) {
-        const reply = await call('DELETE', `/content/${id}`);
-        assert.equal(reply.status, 400, `${id}: ${JSON.stringify(reply.body)}`);
-        assert.deepEqual(fieldsOf(reply.body), [field]);
-      }
-      assert.equal(await version(), at, 'nothing published');
-    },
-  );
+  test('deleting content still referred to is a 400 naming the referrer', async () => {
+    await reset();
+    await call('PUT', '/content', { content: [item('hero'), item('tip'), item('step')] });
+    await call('PUT', '/placements', {
+      placements: [{ id: 'home', default: 'hero' }, { id: 'side' }],
+    });
+    await call('PUT', '/flows', {
+      flows: [
+        {
+          id: 'tour',
+          placement: 'side',
+          steps: [{ id: 's', content: 'step', completion: { event: 'Done' } }],
+        },
+      ],
+    });
+    await call('PUT', '/rules', {
+      rules: [
+        {
+          id: 'tips',
+          trigger: { type: 'event', event: 'Feature Used' },
+          actions: [{ type: 'decide', placement: 'side', content: 'tip' }],
+        },
+      ],
+    });
+    const at = await version();
+    for (const [id, field] of [
+      ['hero', 'placements.0.default'],
+      ['tip', 'rules.0.actions.0.content'],
+      ['step', 'flows.0.steps.0.content'],
+    ] as const) {
+      const reply = await call('DELETE', `/content/${id}`);
+      assert.equal(reply.status, 400, `${id}: ${JSON.stringify(reply.body)}`);
+      assert.deepEqual(fieldsOf(reply.body), [field]);
+    }
+    assert.equal(await version(), at, 'nothing published');
+  });
 });
 
 test('the routes are in the OpenAPI document under the content tag', async () => {

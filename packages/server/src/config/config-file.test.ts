@@ -447,18 +447,14 @@ describe('content, placements, flows and content settings', () => {
     );
   });
 
-  test(
-    'a placement default naming missing content is a compile error with its line',
-    { todo: 'needs decide compile' },
-    () => {
-      const issues = issuesOf(text.replace('    default: welcome', '    default: farewell'));
-      assert.deepEqual(
-        issues.map((issue) => [issue.field, issue.line]),
-        [['placements.0.default', 10]],
-        JSON.stringify(issues),
-      );
-    },
-  );
+  test('a placement default naming missing content is a compile error with its line', () => {
+    const issues = issuesOf(text.replace('    default: welcome', '    default: farewell'));
+    assert.deepEqual(
+      issues.map((issue) => [issue.field, issue.line]),
+      [['placements.0.default', 10]],
+      JSON.stringify(issues),
+    );
+  });
 
   test('__proto__ in content fields cannot pollute prototypes', () => {
     const proto = text.replace('      title:', '      __proto__: { polluted: 1 }\n      title:');
@@ -470,16 +466,12 @@ describe('content, placements, flows and content settings', () => {
     assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
   });
 
-  test(
-    '__proto__ in content fields is refused, naming the field',
-    { todo: 'needs decide compile' },
-    () => {
-      const proto = text.replace('      title:', '      __proto__: { polluted: 1 }\n      title:');
-      const issues = issuesOf(proto);
-      assert.ok(
-        issues.some((issue) => issue.field.startsWith('content.0.fields')),
-        JSON.stringify(issues),
-      );
-    },
-  );
+  test('__proto__ in content fields is refused, naming the field', () => {
+    const proto = text.replace('      title:', '      __proto__: { polluted: 1 }\n      title:');
+    const issues = issuesOf(proto);
+    assert.ok(
+      issues.some((issue) => issue.field.startsWith('content.0.fields')),
+      JSON.stringify(issues),
+    );
+  });
 });
