@@ -13,6 +13,7 @@ import { registerContentRoutes } from '../admin/content-config-routes.js';
 import { createConfigPublisher } from '../admin/config-publisher.js';
 import { registerStreamRoutes } from '../realtime/stream-routes.js';
 import { registerDecideRoutes } from '../decide/decide-routes.js';
+import { registerDecisionStreamRoutes } from '../realtime/decision-stream-routes.js';
 import { registerHealthRoutes } from '../observability/health-routes.js';
 
 export interface AppOptions {
@@ -89,6 +90,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await registerContentRoutes(app, options.engine, publisher);
   await registerStreamRoutes(app, options.engine);
   await registerDecideRoutes(app, options.engine);
+  await registerDecisionStreamRoutes(app, options.engine);
   return app;
 }
 
