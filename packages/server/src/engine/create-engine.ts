@@ -16,7 +16,6 @@ import {
   type EventLog,
   type IdentityKey,
   type OnrampEvent,
-  type ProfileChange,
   type ProfileState,
   type ProfileStore,
   type RuleConfigStore,
@@ -38,6 +37,7 @@ import { createLivePopulation } from '../segments/live-population-control.js';
 import type { PopulationControl } from '../segments/population-control.js';
 import { presentEvent, senderIdentities, toJsonPayload } from './engine-inputs.js';
 import { createEngineDecide, identityOfLookup } from '../decide/engine-decide.js';
+import { createChangePublisher } from './publish-changes.js';
 import { compileRules, createEngineRules, emptyRuleConfig } from './engine-rules.js';
 import type {
   Engine,
@@ -158,7 +158,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     onTimersArmed: (timers) => scheduler.add(timers),
     newProfileId: randomUUID,
     ...(options.cacheCapacity === undefined ? {} : { cacheCapacity: options.cacheCapacity }),
-    onChanges: publishChanges,
+    onChanges: (changes) => publishChanges(changes),
     yieldBetweenBatches: () => new Promise((resolve) => setImmediate(resolve)),
     onError: (error, entry) => {
       metrics.processorErrors.inc();
@@ -209,50 +209,6 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   let flushTimer: NodeJS.Timeout | undefined;
   let decisionTicks: NodeJS.Timeout | undefined;
   let unsubscribe: (() => void) | undefined;
-
-  function publishChanges(changes: ProfileChange[]): void {
-    const now = clock.now();
-    let byWorkspace: Map<string, { profile: ProfileState; causedAt: number }[]> | undefined;
-    for (const change of changes) {
-      for (const { segment, on } of change.memberships ?? []) {
-        metrics.segmentChanges.inc({ segment, on });
-      }
-      if (change.flows !== undefined || change.interactions !== undefined) countProgress(change);
-      let changed = (byWorkspace ??= new Map()).get(change.workspaceId);
-      if (changed === undefined) byWorkspace.set(change.workspaceId, (changed = []));
-      changed.push({ profile: change.profile, causedAt: change.causedAt });
-      const userId = change.profile.userId;
-      if (userId === undefined || !push.wants(change.workspaceId, userId)) continue;
-      const runtime = runtimes.get(change.workspaceId);
-      if (runtime === undefined) continue;
-      push.publish(change.workspaceId, userId, {
-        id: change.profile.version,
-        type: 'profile',
-        data: summarizeProfile(change.profile, runtime.profilePlan, now),
-        causedAt: change.causedAt,
-        ...(change.memberships === undefined ? {} : { changes: change.memberships }),
-      });
-    }
-    for (const [workspaceId, changed] of byWorkspace ?? []) {
-      decisions.signal({ type: 'profiles', workspaceId, changes: changed });
-    }
-  }
-
-  /** Flow steps and interactions as metrics; content ids outside the config count as "(unknown)". */
-  function countProgress(change: ProfileChange): void {
-    for (const flow of change.flows ?? []) {
-      if (flow.type === 'started') continue;
-      if (flow.type === 'completed') metrics.flowsCompleted.inc({ flow: flow.flow });
-      else metrics.flowSteps.inc({ flow: flow.flow, step: flow.step, event: flow.type.slice(5) });
-    }
-    const content = runtimes.get(change.workspaceId)?.rules.decide.content;
-    for (const interaction of change.interactions ?? []) {
-      metrics.contentInteractions.inc({
-        content: content?.has(interaction.content) === true ? interaction.content : '(unknown)',
-        interaction: interaction.kind,
-      });
-    }
-  }
 
   /** Runs the processor until it has applied everything committed; coalesces wake-ups. */
   function pump(): Promise<void> {
@@ -337,6 +293,14 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     clock,
     logger,
     metrics,
+  });
+
+  const publishChanges = createChangePublisher({
+    runtimeOf: (workspaceId) => runtimes.get(workspaceId),
+    push,
+    decisions,
+    metrics,
+    clock,
   });
 
   const rules = createEngineRules({
