@@ -73,6 +73,16 @@ export const ContentItemSchema = Type.Object(
     variants: Type.Optional(Type.Array(ContentVariantSchema, { maxItems: 20 })),
     /** Checklist: the flow it shows. */
     flow: Type.Optional(Id),
+    /**
+     * Shown only while this holds, checked at decide time over the profile and the
+     * request (`context.page.path`…); otherwise the placement's next source is used.
+     */
+    when: Type.Optional(
+      Type.Object(
+        {},
+        { additionalProperties: true, description: 'A condition (docs/conditions.md).' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -5,7 +5,9 @@
  * actions. Problems are pushed as RuleIssues ('(content)', '(placements)',
  * '(flows)', '(contentSettings)' roots, or the rule's own path).
  */
+import type { CompiledCondition } from '../conditions/condition.js';
 import type { ConditionCompiler } from '../conditions/condition-compiler.js';
+import { conditionIssues } from '../rules/compile-trigger.js';
 import type { CompiledContent, CompiledPlacement } from '../content/content.js';
 import type { ContentType } from '../content/content-schema.js';
 import { compileContentList } from '../content/compile-content.js';
@@ -25,6 +27,8 @@ import type { DecideRuntime } from './decide-runtime.js';
 export interface DecideRuntimeInternals extends DecideRuntime {
   /** `<flow>\u0000<step>` → the step's compiled title. */
   readonly stepTitles: ReadonlyMap<string, CompiledTemplate>;
+  /** Content id → its `when`, checked at decide time (profile and request context). */
+  readonly contentWhen: ReadonlyMap<string, CompiledCondition>;
 }
 
 export const emptyDecideRuntime: DecideRuntimeInternals = Object.freeze({
@@ -34,6 +38,7 @@ export const emptyDecideRuntime: DecideRuntimeInternals = Object.freeze({
   flowsByPlacement: new Map<string, readonly string[]>(),
   defaultLocale: 'en',
   stepTitles: new Map<string, CompiledTemplate>(),
+  contentWhen: new Map<string, CompiledCondition>(),
 });
 
 /** Call after the condition compiler finished (flow conditions are bound then). */
@@ -67,6 +72,7 @@ export function addDecide(
   const placements = compilePlacements(config.placements ?? [], content, issues);
   const bindFlows = addFlows(config.flows ?? [], compiler, issues);
   const stepTitles = compileStepTitles(config, issues);
+  const contentWhen = compileContentConditions(config, compiler, issues);
   checkContentFlows(config, issues);
   return () => {
     const flows = bindFlows();
@@ -81,8 +87,31 @@ export function addDecide(
         ? {}
         : { consentCategory: settings.consentCategory }),
       stepTitles,
+      contentWhen,
     });
   };
+}
+
+/** Content `when` conditions: over the profile and the decide request's context. */
+function compileContentConditions(
+  config: DecideConfig,
+  compiler: ConditionCompiler,
+  issues: RuleIssue[],
+): Map<string, CompiledCondition> {
+  const conditions = new Map<string, CompiledCondition>();
+  (config.content ?? []).forEach((item, index) => {
+    if (item?.when === undefined) return;
+    const path = ['(content)', index, 'when'];
+    try {
+      const condition = compiler.add(item.when, { context: true });
+      if (condition.needs.readsEvent) {
+        issues.push({ path, message: 'reads event.*, but decide has no event' });
+      } else conditions.set(item.id, condition);
+    } catch (error) {
+      issues.push(...conditionIssues(error, path));
+    }
+  });
+  return conditions;
 }
 
 function compileStepTitles(

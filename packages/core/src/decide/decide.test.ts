@@ -343,6 +343,51 @@ describe('decide', () => {
     assert.equal(decide(set, profile, request()).personalized, false);
   });
 
+  it("shows content only where its `when` holds, else the placement's next source", () => {
+    const pageContent = [
+      ...content,
+      {
+        id: 'reports-tip',
+        type: 'banner',
+        fields: { title: 'Try filters' },
+        when: { 'context.page.path': { $regex: '^/reports' }, 'traits.plan': 'team' },
+      },
+    ];
+    const set = compile(
+      [
+        {
+          id: 'tip-rule',
+          trigger: { type: 'event', event: 'Upgraded' },
+          actions: [{ type: 'decide', placement: 'banner', content: 'reports-tip' }],
+        },
+      ],
+      { content: pageContent },
+    );
+    const profile = identified(set, { first_name: 'Ada', plan: 'team' });
+    fire(set, profile, 'Upgraded', T0 + 10);
+    const on = (path: string) =>
+      decide(set, profile, request({ context: { page: { path } } })).decisions['banner'];
+    assert.equal(on('/reports/weekly')?.content?.id, 'reports-tip');
+    assert.equal(on('/reports/weekly')?.reason.type, 'rule');
+    assert.equal(on('/settings')?.content?.id, 'welcome');
+    assert.deepEqual(on('/settings')?.reason, { type: 'default' });
+    profile.traits['plan'] = 'free';
+    assert.equal(on('/reports')?.content?.id, 'welcome');
+  });
+
+  it('refuses a content condition that reads the event', () => {
+    assert.throws(
+      () =>
+        compile([], {
+          content: [
+            ...content,
+            { id: 'x', type: 'banner', fields: { title: 'x' }, when: { 'event.name': 'a' } },
+          ],
+        }),
+      /content\.5\.when/,
+    );
+  });
+
   it('picks the locale from the request, else the profile, through the fallback chain', () => {
     const set = compile();
     const profile = identified(set, { first_name: 'Ada' });

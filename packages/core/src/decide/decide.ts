@@ -13,6 +13,8 @@ import { renderTemplate } from '../content/liquid.js';
 import { flowView } from '../flows/flow-view.js';
 import type { FlowView } from '../flows/flow.js';
 import type { JsonObject } from '../json/json.js';
+import type { EvalInput } from '../conditions/condition.js';
+import { createProfile } from '../profiles/apply-event.js';
 import type { PlacementDecision, ProfileState } from '../profiles/profile.js';
 import type { CompiledRuleSet } from '../rules/rule.js';
 import { runtimeOf } from '../rules/rule-runtime.js';
@@ -38,6 +40,8 @@ interface Run {
   readonly base: Record<string, unknown>;
   readonly views: Map<string, FlowView>;
   readonly result: DecideResult;
+  /** The empty profile content conditions read when there is no (consented) profile. */
+  anonymous?: ProfileState;
 }
 
 /** A source's candidate before rendering. */
@@ -236,6 +240,9 @@ function show(
   if (allowed !== undefined && !allowed.has(item.type)) {
     return failed(run, placement, item.id, 'wrong-type', `a ${item.type} cannot show here`);
   }
+  // Content that does not apply here (its `when`: the page, the profile) yields to the next source.
+  const when = run.runtime.contentWhen.get(item.id);
+  if (when !== undefined && !when.test(conditionInput(run))) return {};
   const checklist = item.flow === undefined ? undefined : checklistOf(run, item.flow);
   const scope = placementScope(run, placement, candidate, checklist);
   const rendered: RenderResult = item.render({
@@ -269,6 +276,12 @@ function show(
       ...(candidate.validUntil !== undefined && { validUntil: candidate.validUntil }),
     },
   };
+}
+
+/** What content conditions read: the profile (an empty one for visitors or without consent) and the request. */
+function conditionInput(run: Run): EvalInput {
+  const profile = run.profile ?? (run.anonymous ??= createProfile('', run.request.now));
+  return { profile, now: run.request.now, context: run.request.context };
 }
 
 function failed(
