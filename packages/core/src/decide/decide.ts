@@ -8,7 +8,6 @@
  * docs/decide.md documents every reason.
  */
 import type { RenderResult, TemplateScope } from '../content/content.js';
-import { canonicalLocale } from '../content/locale.js';
 import { renderTemplate } from '../content/liquid.js';
 import { flowView } from '../flows/flow-view.js';
 import type { FlowView } from '../flows/flow.js';
@@ -29,6 +28,7 @@ import type {
   RenderedContent,
 } from './decision.js';
 import { dismissedAt, shownCount } from './interactions.js';
+import { allowsPersonalization, baseScope, emptyView, profileLocale } from './decide-context.js';
 
 interface Run {
   readonly set: CompiledRuleSet;
@@ -309,34 +309,6 @@ function viewOf(run: Run, flowId: string): FlowView {
   return view;
 }
 
-/** A flow as a visitor without a profile (or without consent) sees it: nothing done yet. */
-function emptyView(
-  flowId: string,
-  flow: DecideRuntimeInternals['flows']['flows'][number] | undefined,
-): FlowView {
-  const steps = (flow?.steps ?? []).map((step) => ({
-    id: step.id,
-    required: step.required,
-    status: 'todo' as const,
-    ...(step.content !== undefined && { content: step.content }),
-    ...(step.placement !== undefined && { placement: step.placement }),
-  }));
-  const required = steps.filter((step) => step.required).length;
-  return {
-    flow: flowId,
-    started: false,
-    eligible: flow !== undefined && flow.audience === undefined,
-    ...(steps[0] !== undefined && { current: steps[0].id, nextBest: steps[0].id }),
-    steps,
-    done: 0,
-    total: steps.length,
-    requiredDone: 0,
-    requiredTotal: required,
-    percent: 0,
-    completed: false,
-  };
-}
-
 /** The checklist's flow view with step titles rendered (non-strict: a title never fails). */
 function checklistOf(run: Run, flowId: string): FlowView {
   const view = viewOf(run, flowId);
@@ -362,53 +334,4 @@ function placementScope(
     ...(candidate.flow !== undefined && { flow: viewOf(run, candidate.flow) }),
     ...(checklist !== undefined && { checklist }),
   };
-}
-
-/** What every template of the request may read; only context, locale without consent. */
-function baseScope(
-  profile: ProfileState | undefined,
-  request: DecideRequest,
-  locale: string,
-): Record<string, unknown> {
-  const scope: Record<string, unknown> = { context: request.context, locale };
-  if (profile === undefined) return scope;
-  scope['traits'] = profile.traits;
-  scope['user'] = {
-    profileId: profile.id,
-    ...(profile.userId !== undefined && { userId: profile.userId }),
-    ...(profile.anonymousIds[0] !== undefined && { anonymousId: profile.anonymousIds[0] }),
-  };
-  scope['segments'] = profile.segments ?? [];
-  scope['metrics'] = {
-    eventCount: profile.eventCount,
-    sessions: profile.sessions.count,
-    firstSeen: new Date(profile.firstSeen).toISOString(),
-    lastSeen: new Date(profile.lastSeen).toISOString(),
-  };
-  return scope;
-}
-
-function profileLocale(profile: ProfileState): string | undefined {
-  const trait = profile.traits['locale'];
-  return canonicalLocale(trait) ?? canonicalLocale(profile.lastTouch?.locale);
-}
-
-/**
- * Personalization needs the content settings' consent category, when set: the
- * request's statement, else the profile's, else the policy's whenUnknown.
- */
-function allowsPersonalization(
-  runtime: DecideRuntimeInternals,
-  profile: ProfileState | undefined,
-  request: DecideRequest,
-): boolean {
-  const category = runtime.consentCategory;
-  if (category === undefined) return true;
-  const stated =
-    request.consent !== undefined && Object.hasOwn(request.consent, category)
-      ? request.consent[category]
-      : profile?.consent !== undefined && Object.hasOwn(profile.consent.categories, category)
-        ? profile.consent.categories[category]
-        : undefined;
-  return stated ?? request.consentWhenUnknown === 'allow';
 }
