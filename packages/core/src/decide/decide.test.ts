@@ -337,6 +337,7 @@ describe('decide', () => {
       type: 'default',
       fallback: 'no-consent',
     });
+    assert.deepEqual(denied.decisions['sidebar']?.reason, { type: 'none', fallback: 'no-consent' });
     const stated = decide(set, profile, request({ consent: { Personalization: true } }));
     assert.equal(stated.decisions['banner']?.content?.id, 'promo');
     profile.consent = { categories: { Personalization: false }, updatedAt: T0 };

@@ -85,7 +85,7 @@ export function decide(
   }
   if (request.flows) {
     result.flows = {};
-    for (const flow of runtime.flows.flows) result.flows[flow.id] = viewOf(run, flow.id);
+    for (const flow of runtime.flows.flows) result.flows[flow.id] = checklistOf(run, flow.id);
   }
   return result;
 }
@@ -125,7 +125,10 @@ function decidePlacement(run: Run, placement: string): Decision {
   const none: Decision = {
     placement,
     content: null,
-    reason: error === undefined ? { type: 'none' } : { type: 'none', fallback: error.code },
+    reason:
+      fallback === undefined && error === undefined
+        ? { type: 'none' }
+        : { type: 'none', fallback: error?.code ?? (fallback as FallbackReason) },
     ...(error && { error }),
   };
   return withValidity(none, validUntil);

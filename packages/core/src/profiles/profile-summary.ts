@@ -102,6 +102,11 @@ export interface DecisionSummary {
   at: string;
   expiresAt?: string;
   variables?: JsonObject;
+  segment?: string;
+  variant?: string;
+  maxShows?: number;
+  /** Ms after a dismissal it is shown again (0: shown anyway); absent: hidden once dismissed. */
+  afterDismiss?: number;
 }
 
 export function summarizeProfile(
@@ -167,6 +172,10 @@ function summarizeDecisions(state: ProfileState, now: number): Record<string, De
       ...(decision.variables === undefined
         ? {}
         : { variables: structuredClone(decision.variables) }),
+      ...(decision.segment !== undefined && { segment: decision.segment }),
+      ...(decision.variant !== undefined && { variant: decision.variant }),
+      ...(decision.maxShows !== undefined && { maxShows: decision.maxShows }),
+      ...(decision.afterDismiss !== undefined && { afterDismiss: decision.afterDismiss }),
     };
   }
   return decisions;

@@ -142,7 +142,10 @@ export const AdvanceFlowActionSchema = Type.Object(
   {
     type: Type.Literal('advanceFlow'),
     flow: Id,
-    /** The step now reached; the next step when absent. */
+    /**
+     * The step to complete (the flow is started if need be); the current step when
+     * absent, which needs the flow defined in config. Without a definition: the step reached.
+     */
     step: Type.Optional(Id),
   },
   { additionalProperties: false },

@@ -28,7 +28,7 @@ export interface EngineMetrics {
   decideDuration: Histogram;
   /** reason: rule | flow | experiment | default | none */
   decisions: Counter<'placement' | 'reason'>;
-  /** kind: missing-data | render-error | unknown-content | wrong-type */
+  /** kind: missing-data | render-error (a template that failed; the placement fell back) */
   templateFailures: Counter<'content' | 'kind'>;
   /** interaction: shown | clicked | dismissed | completed */
   contentInteractions: Counter<'content' | 'interaction'>;
