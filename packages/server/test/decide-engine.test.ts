@@ -233,7 +233,7 @@ describe('decide API', () => {
     const identified = await decide({ anonymousId: 'anon-2', placements: ['banner'] });
     assert.equal(identified.status, 403);
     assert.deepEqual(identified.body['errors'], [
-      { field: 'anonymousId', message: 'belongs to an identified user' },
+      { field: 'body.anonymousId', message: 'belongs to an identified user' },
     ]);
   });
 

@@ -191,7 +191,7 @@ async function answer(
     );
   }
   const profile = await engine.decisions.findProfile(auth.runtime.workspace.id, auth.lookup);
-  checkAnonymous(auth, profile?.userId);
+  checkAnonymous(auth, profile?.userId, where);
   const result = engine.decisions.decideFor(auth.runtime, profile, valid);
   engine.metrics.decideRequests.inc({ surface: 'http' });
   engine.metrics.decideDuration.observe((performance.now() - started) / 1000);

@@ -84,12 +84,16 @@ export function authenticateClient(
  * A browser that names only an anonymousId may not read a profile that has become
  * known (anonymousIds leak into logs and links): it must use the userId and its token.
  */
-export function checkAnonymous(auth: ClientAuth, profileUserId: string | undefined): void {
+export function checkAnonymous(
+  auth: ClientAuth,
+  profileUserId: string | undefined,
+  where: ClientCredentials['where'],
+): void {
   if (auth.server || 'userId' in auth.lookup || profileUserId === undefined) return;
   throw new OnrampError(
     'ONR_FORBIDDEN',
     'This visitor has signed up: pass their userId and user token instead of the anonymousId.',
-    [{ field: 'anonymousId', message: 'belongs to an identified user' }],
+    [{ field: `${where}.anonymousId`, message: 'belongs to an identified user' }],
   );
 }
 

@@ -82,7 +82,7 @@ export async function prepareSubscription(
     flows: query.flows ?? false,
   });
   const profile = await engine.decisions.findProfile(auth.runtime.workspace.id, auth.lookup);
-  checkAnonymous(auth, profile?.userId);
+  checkAnonymous(auth, profile?.userId, 'querystring');
   const header = request.headers['last-event-id'];
   return {
     auth,
