@@ -259,9 +259,12 @@ export class Processor {
       const context = this.audienceContext(entry.workspaceId, rules, now);
       const active = rules.audiences.active;
       const memberships: MembershipChange[] = [];
+      let segmentFlows: FlowChange[] | undefined;
       if (active) {
         const full = this.reshaped.has(profile);
-        memberships.push(...this.audiences.forEvent(context, profile, event, depth, full).changes);
+        const step = this.audiences.forEvent(context, profile, event, depth, full);
+        memberships.push(...step.changes);
+        segmentFlows = step.flows;
       }
       const flowContext = { workspaceId: entry.workspaceId, rules, now };
       const merged = this.reshaped.has(profile);
@@ -272,10 +275,11 @@ export class Processor {
         flowsAfterRules(flowContext, profile, outcome, event.messageId, depth, this.ruleOutput),
       );
       if (active && outcome.firings.length > 0) {
-        memberships.push(
-          ...this.audiences.afterRules(context, profile, event.messageId, depth).changes,
-        );
+        const step = this.audiences.afterRules(context, profile, event.messageId, depth);
+        memberships.push(...step.changes);
+        if (step.flows !== undefined) flows.push(...step.flows);
       }
+      if (segmentFlows !== undefined) flows.unshift(...segmentFlows);
       if (memberships.length > 0) change.memberships = memberships;
       if (flows.length > 0) change.flows = flows;
       if (step.interaction !== undefined) change.interactions = [step.interaction];

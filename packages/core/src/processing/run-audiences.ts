@@ -10,6 +10,8 @@ import type { ProfileState } from '../profiles/profile.js';
 import type { CompiledRuleSet } from '../rules/rule.js';
 import { runRulesForSegmentChange } from '../rules/run-rules.js';
 import { membershipEvents } from '../segments/membership-events.js';
+import { flowEvents } from '../flows/flow-events.js';
+import type { FlowChange } from '../flows/flow.js';
 import type { MembershipChange, PopulationState } from '../segments/segment.js';
 import { SEGMENT_TIMER } from '../segments/segment-runtime.js';
 import {
@@ -33,6 +35,8 @@ export interface AudienceStepContext {
 export interface AudienceStepResult {
   changed: boolean;
   changes: MembershipChange[];
+  /** Flow progress made by the rules the changes fired (advanceFlow). */
+  flows?: FlowChange[];
 }
 
 export class AudienceStep {
@@ -118,13 +122,14 @@ export class AudienceStep {
     if (outcome.changes.length === 0) return { changed: outcome.changed, changes: [] };
     const events = membershipEvents(profile, outcome.changes, cause, now, depth);
     this.output.takeMemberships(workspaceId, profile.id, outcome.changes, now, events);
+    let flows: FlowChange[] | undefined;
     for (const { segment, on } of outcome.changes) {
-      this.output.take(
-        workspaceId,
-        profile.id,
-        runRulesForSegmentChange(rules, profile, segment, on, now),
-      );
+      const fired = runRulesForSegmentChange(rules, profile, segment, on, now);
+      this.output.take(workspaceId, profile.id, fired);
+      if (fired.flowChanges !== undefined) (flows ??= []).push(...fired.flowChanges);
     }
-    return { changed: true, changes: outcome.changes };
+    if (flows === undefined) return { changed: true, changes: outcome.changes };
+    this.output.emit(workspaceId, flowEvents(profile, flows, `${cause}:segments`, now, depth));
+    return { changed: true, changes: outcome.changes, flows };
   }
 }
