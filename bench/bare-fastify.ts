@@ -4,7 +4,11 @@
 // per user and event name and writes it at once to the user's SSE stream
 // (GET /client/v1/stream?userId=…, no authentication), which measures what the
 // load generator, the loopback and the machine cost on their own.
+// With BARE_DECIDE_ANSWER=<file>, it is also the peer of the decide benchmark:
+// POST /client/v1/decide parses the JSON body and answers the JSON of that file
+// (a real decide answer, serialized per request), and nothing else.
 // Run as a child process by bench/lib/engine-process.ts; listens on PORT, HOST.
+import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { fastify } from 'fastify';
 
@@ -41,6 +45,20 @@ function push({ userId, event }: Message): void {
     `id: ${version}\nevent: profile\ndata: ${JSON.stringify({ metrics: { events } })}\n\n`,
   );
 }
+
+const decideAnswerPath = process.env.BARE_DECIDE_ANSWER;
+const decideAnswer: unknown =
+  decideAnswerPath === undefined ? undefined : JSON.parse(readFileSync(decideAnswerPath, 'utf8'));
+
+app.post('/client/v1/decide', async (request, reply) => {
+  const body = request.body as { userId?: unknown } | null;
+  if (decideAnswer === undefined) return reply.code(404).send({ success: false });
+  if (body === null || typeof body !== 'object' || typeof body.userId !== 'string') {
+    throw Object.assign(new Error('userId is required'), { statusCode: 400 });
+  }
+  void reply.header('cache-control', 'no-store');
+  return decideAnswer;
+});
 
 app.get<{ Querystring: { userId?: string } }>('/client/v1/stream', async (request, reply) => {
   const { userId } = request.query;

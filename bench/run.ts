@@ -1,6 +1,7 @@
 // `npm run bench` runs every suite; `npm run bench -- <suite> [...]` only those.
 // Figures are merged into bench-results.json at the repository root.
 import { availableParallelism, cpus } from 'node:os';
+import { decideSuite } from './decide.js';
 import { ingestSuite } from './ingest.js';
 import { rulesSuite } from './rules.js';
 import { segmentsSuite } from './segments.js';
@@ -9,7 +10,7 @@ import { defaultResultsPath, mergeResults } from './lib/results.js';
 import type { Suite, SuiteReport } from './lib/suite.js';
 import { formatResultRows } from './lib/table.js';
 
-const suites: readonly Suite[] = [ingestSuite, rulesSuite, segmentsSuite];
+const suites: readonly Suite[] = [ingestSuite, rulesSuite, segmentsSuite, decideSuite];
 
 /** BENCH_RESULTS redirects the figures, e.g. for a short trial run. */
 const resultsPath = process.env.BENCH_RESULTS ?? defaultResultsPath;
