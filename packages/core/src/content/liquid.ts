@@ -6,6 +6,7 @@
  * template is read from disk, and every render is bounded in time and memory.
  * Templates are parsed once, at publish; rendering is synchronous and never throws.
  */
+import { renderFast, toFastTemplate, type FastTemplate } from './fast-template.js';
 import {
   Context,
   Liquid,
@@ -75,6 +76,8 @@ for (const name of ['include', 'render', 'layout', 'increment', 'decrement']) {
 export interface CompiledTemplate {
   readonly source: string;
   readonly parts: readonly Template[] | null;
+  /** The same template on the fast path, when it only has text and simple outputs. */
+  readonly fast?: FastTemplate;
 }
 
 /** A template that cannot be parsed; the message names the line and column. */
@@ -96,7 +99,9 @@ export function compileTemplate(source: string): CompiledTemplate {
   }
   if (!source.includes('{{') && !source.includes('{%')) return { source, parts: null };
   try {
-    return { source, parts: liquid.parse(source) };
+    const parts = liquid.parse(source);
+    const fast = toFastTemplate(parts, liquid.options.outputEscape);
+    return fast === undefined ? { source, parts } : { source, parts, fast };
   } catch (error) {
     throw new TemplateSyntaxError(error instanceof Error ? error.message : String(error));
   }
@@ -134,7 +139,26 @@ export function renderTemplate(
   options: RenderTemplateOptions,
 ): TemplateRenderResult {
   if (template.parts === null) return { ok: true, text: template.source };
+  if (template.fast !== undefined) {
+    // A throwing getter (never in JSON data) goes to liquidjs, which reports it.
+    let fast: ReturnType<typeof renderFast>;
+    try {
+      fast = renderFast(template.fast, scope, options.strict);
+    } catch {
+      fast = undefined;
+    }
+    if (fast !== undefined) {
+      return 'text' in fast
+        ? { ok: true, text: fast.text }
+        : { ok: false, code: 'missing-data', message: `undefined variable: ${fast.missing}` };
+    }
+  }
   const budget = options.budget;
+  // liquidjs signals a missing variable by throwing, even where `default` or `if`
+  // then handle it; capturing stack traces made those throws the costliest part of
+  // a render. Nothing here reads the stacks (failures are reported by message).
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     const context = new Context(
       scope,
@@ -150,6 +174,8 @@ export function renderTemplate(
     return { ok: true, text: typeof text === 'string' ? text : String(text) };
   } catch (error) {
     return failure(error);
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
   }
 }
 

@@ -193,10 +193,25 @@ async function answer(
   const profile = await engine.decisions.findProfile(auth.runtime.workspace.id, auth.lookup);
   checkAnonymous(auth, profile?.userId, where);
   const result = engine.decisions.decideFor(auth.runtime, profile, valid);
-  engine.metrics.decideRequests.inc({ surface: 'http' });
+  // Serialized here: the answer's decisions hold any fields, which the schema
+  // serializer would walk generically (slower than JSON.stringify).
+  const body = JSON.stringify(presentAnswer(result));
+  counters(engine).requests.inc();
   engine.metrics.decideDuration.observe((performance.now() - started) / 1000);
-  void reply.header('cache-control', 'no-store');
-  return presentAnswer(result);
+  void reply.header('cache-control', 'no-store').type('application/json; charset=utf-8');
+  return body;
+}
+
+const httpCounters = new WeakMap<Engine, { requests: { inc(): void } }>();
+
+/** The route's label children, looked up once per engine. */
+function counters(engine: Engine): { requests: { inc(): void } } {
+  let found = httpCounters.get(engine);
+  if (found === undefined) {
+    found = { requests: engine.metrics.decideRequests.labels({ surface: 'http' }) };
+    httpCounters.set(engine, found);
+  }
+  return found;
 }
 
 function credentialsOf(source: {

@@ -45,6 +45,17 @@ export function createEngineDecide(options: EngineDecideOptions): EngineDecideHo
   const { clock, logger, metrics } = options;
   const listeners = new Set<(signal: DecisionSignal) => void>();
   const lastLogged = new Map<string, number>();
+  // Label children, looked up once: prom-client hashes the labels on every inc().
+  const decisionCounts = new Map<string, { inc(): void }>();
+  const countDecision = (placement: string, reason: string): void => {
+    const key = `${placement}\u0000${reason}`;
+    let counter = decisionCounts.get(key);
+    if (counter === undefined) {
+      counter = metrics.decisions.labels({ placement, reason });
+      if (decisionCounts.size < 10_000) decisionCounts.set(key, counter);
+    }
+    counter.inc();
+  };
 
   const report = (workspaceId: string, failures: readonly TemplateFailure[]): void => {
     for (const failure of failures) {
@@ -74,8 +85,9 @@ export function createEngineDecide(options: EngineDecideOptions): EngineDecideHo
         ...(call.consent === undefined ? {} : { consent: call.consent }),
         consentWhenUnknown: runtime.settings.consent.whenUnknown,
       });
-      for (const decision of Object.values(result.decisions)) {
-        metrics.decisions.inc({ placement: decision.placement, reason: decision.reason.type });
+      for (const placement of call.placements) {
+        const decision = result.decisions[placement];
+        if (decision !== undefined) countDecision(placement, decision.reason.type);
       }
       if (result.failures.length > 0) report(runtime.workspace.id, result.failures);
       const answer: DecideAnswer = {
