@@ -27,30 +27,36 @@ export interface PresentedAnswer {
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 export function presentDecision(decision: Decision): PresentedDecision {
-  const { reason, validUntil, ...rest } = decision;
+  const { reason, validUntil, content } = decision;
+  // Built field by field: this runs for every decision of every answer and push.
   const presented: PresentedDecision = {
-    ...rest,
-    reason: 'at' in reason ? { ...reason, at: iso(reason.at) } : reason,
+    placement: decision.placement,
+    content:
+      content === null || content.checklist === undefined
+        ? content
+        : { ...content, checklist: presentFlow(content.checklist) as never },
+    reason: reason.type === 'rule' ? { ...reason, at: iso(reason.at) } : reason,
   };
-  if (rest.content?.checklist !== undefined) {
-    presented.content = {
-      ...rest.content,
-      checklist: presentFlow(rest.content.checklist) as never,
-    };
-  }
+  if (decision.error !== undefined) presented.error = decision.error;
   if (validUntil !== undefined && Number.isFinite(validUntil))
     presented.validUntil = iso(validUntil);
+  if (decision.track !== undefined) presented.track = decision.track;
   return presented;
 }
 
 export function presentFlow(view: FlowView): PresentedFlow {
-  const { startedAt, completedAt, steps, ...rest } = view;
-  return {
-    ...rest,
-    ...(startedAt === undefined ? {} : { startedAt: iso(startedAt) }),
-    ...(completedAt === undefined ? {} : { completedAt: iso(completedAt) }),
-    steps: steps.map(({ at, ...step }) => (at === undefined ? step : { ...step, at: iso(at) })),
-  };
+  const steps: PresentedFlow['steps'] = new Array(view.steps.length);
+  for (let i = 0; i < view.steps.length; i++) {
+    const step = view.steps[i] as FlowView['steps'][number];
+    steps[i] =
+      step.at === undefined
+        ? (step as PresentedFlow['steps'][number])
+        : { ...step, at: iso(step.at) };
+  }
+  const presented = { ...view, steps } as unknown as PresentedFlow;
+  if (view.startedAt !== undefined) presented.startedAt = iso(view.startedAt);
+  if (view.completedAt !== undefined) presented.completedAt = iso(view.completedAt);
+  return presented;
 }
 
 /** The whole answer, times as ISO 8601; failures stay server-side (logged and counted). */

@@ -4,6 +4,7 @@
  * rules and settings, segments, cohorts and clusterings, content, placements,
  * flows and content settings. Every problem is one RuleConfigError naming each field.
  */
+import type { ConfigBehaviour } from '../config/config-file.js';
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import {
@@ -75,16 +76,8 @@ export interface RuleConfigInput {
   contentSettings?: unknown;
 }
 
-export interface CompiledRuleConfig {
-  rules: RuleDefinition[];
-  settings: RuleSettings;
-  segments: SegmentDefinition[];
-  cohorts: CohortDefinition[];
-  clusterings: ClusteringDefinition[];
-  content: ContentItem[];
-  placements: PlacementDefinition[];
-  flows: FlowDefinition[];
-  contentSettings: ContentSettings;
+/** A config version's parts, defaults filled (as the config file gives them), and the compiled set. */
+export interface CompiledRuleConfig extends ConfigBehaviour {
   set: CompiledRuleSet;
 }
 

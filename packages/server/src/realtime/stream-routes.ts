@@ -1,3 +1,4 @@
+import { openEventStream } from './open-event-stream.js';
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
@@ -95,18 +96,7 @@ export async function registerStreamRoutes(
       const header = request.headers['last-event-id'];
       const afterId = parseEventId(typeof header === 'string' ? header : request.query.lastEventId);
 
-      reply.hijack();
-      const response = reply.raw;
-      // Headers set by hooks (CORS) live on the reply until it is sent; hijacking skips that.
-      for (const [name, value] of Object.entries(reply.getHeaders())) {
-        if (value !== undefined) response.setHeader(name, value);
-      }
-      response.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache',
-        'x-accel-buffering': 'no',
-      });
-      response.write(`retry: ${retryMs}\n\n`);
+      const response = openEventStream(reply, retryMs);
       await streamProfile({
         engine,
         workspaceId: runtime.workspace.id,
