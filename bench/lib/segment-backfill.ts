@@ -4,9 +4,11 @@ import {
   Processor,
   audiencesForSweep,
   createManualClock,
+  profileWrite,
   type CompiledRuleSet,
   type ProfileState,
   type ProfileStore,
+  type ProfileWrite,
 } from '@onramp/core';
 import { BackgroundPasses } from '../../packages/server/src/segments/background-passes.js';
 import { createSqliteEventLog } from '../../packages/server/src/storage/sqlite/sqlite-event-log.js';
@@ -171,7 +173,7 @@ async function fillStore(
   let reported = 0;
   for (let start = 0; start < options.profiles; start += options.fillBatch) {
     const end = Math.min(options.profiles, start + options.fillBatch);
-    const profiles: { workspaceId: string; state: ProfileState }[] = [];
+    const profiles: ProfileWrite[] = [];
     for (let index = start; index < end; index++) {
       const template = templates[index % templates.length] as ProfileState;
       const state: ProfileState = {
@@ -180,7 +182,7 @@ async function fillStore(
         anonymousIds: [`anon-${index}`],
         ...(template.userId === undefined ? {} : { userId: `user-${index}` }),
       };
-      profiles.push({ workspaceId: benchWorkspace, state });
+      profiles.push(profileWrite(benchWorkspace, state));
     }
     await store.commit({ profiles, identities: [], deletedProfiles: [], checkpoints: new Map() });
     if (end - reported >= 200_000 || end === options.profiles) {

@@ -34,7 +34,10 @@ export async function loadIdentities(
         // A link made in memory while we waited (not flushed yet) is newer than the store's.
         if (cache.getLink(identity) !== undefined) continue;
         cache.setLink(identity, profileId);
-        if (!cache.profiles.has(profileId)) need(profileId, identity);
+        // A profile merged away in memory (its deletion not written yet) is not loaded back:
+        // the identity follows the merge to the survivor.
+        const current = cache.resolve(identity) ?? profileId;
+        if (!cache.profiles.has(current)) need(current, identity);
       }
       unresolved = [];
     }

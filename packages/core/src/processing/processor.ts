@@ -9,7 +9,14 @@ import {
   type ProfilePlan,
 } from '../profiles/apply-event.js';
 import type { ProfileState } from '../profiles/profile.js';
-import type { IdentityLink, ProfileStore, ProfileWrite } from '../profiles/profile-store.js';
+import { profileWrite } from '../profiles/profile-store.js';
+import type {
+  DeletedProfile,
+  IdentityLink,
+  ProfileCommit,
+  ProfileStore,
+  ProfileWrite,
+} from '../profiles/profile-store.js';
 import type { CompiledRuleSet } from '../rules/rule.js';
 import { chainDepth, runRuleTimer, runRulesForEvent } from '../rules/run-rules.js';
 import type { Clock } from '../time/clock.js';
@@ -22,8 +29,13 @@ import { flowsAfterRules, flowsForEvent } from './run-flows.js';
 import type { FlowChange } from '../flows/flow.js';
 import type { InteractionRecord } from '../decide/interactions.js';
 import { loadIdentities } from './load-profiles.js';
-import { ProfileCache } from './profile-cache.js';
-import { RuleOutput, type DueTimer, type RuleOutputHooks } from './rule-output.js';
+import { ProfileCache, type PendingWrites } from './profile-cache.js';
+import {
+  RuleOutput,
+  type DueTimer,
+  type PendingRuleOutput,
+  type RuleOutputHooks,
+} from './rule-output.js';
 
 export type { DueTimer };
 
@@ -80,8 +92,9 @@ export interface ProcessorStats {
 /**
  * Applies the log to profile state, one partition after another, events of a
  * partition in offset order. State lives in memory; `flush()` commits the changed
- * profiles together with the offsets they include, so after a crash the log is
- * replayed from the last checkpoint and no event is counted twice or lost.
+ * profiles together with the offsets they include (a snapshot taken at once, then
+ * written while events go on being applied), so after a crash the log is replayed
+ * from the last checkpoint and no event is counted twice or lost.
  * The caller drives it (`catchUp` on append, `flush` on a timer): the domain keeps no timers.
  */
 export class Processor {
@@ -95,6 +108,8 @@ export class Processor {
   private readonly reshaped = new Set<ProfileState>();
   private errorCount = 0;
   private queue: Promise<unknown> = Promise.resolve();
+  /** The last flush: the next one waits for it (commits go one at a time, in order). */
+  private flushing: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ProcessorOptions) {
     this.ruleOutput = new RuleOutput(options);
@@ -114,9 +129,18 @@ export class Processor {
     return this.serialize(() => this.catchUpNow());
   }
 
-  /** Commits changed profiles and the checkpoints they correspond to. */
+  /**
+   * Commits changed profiles and the checkpoints they correspond to. The snapshot
+   * is taken under the processor's lock, states serialized then; the store writes
+   * it without the lock, so events go on being applied meanwhile. Flushes commit
+   * one at a time, in call order: each takes its snapshot once the previous one
+   * is written (or has failed and put its changes back), and resolves once its own
+   * is written.
+   */
   flush(): Promise<void> {
-    return this.serialize(() => this.flushNow());
+    const run = this.flushing.then(() => this.flushOnce());
+    this.flushing = run.catch(() => undefined);
+    return run;
   }
 
   stats(): ProcessorStats {
@@ -495,25 +519,52 @@ export class Processor {
     };
   }
 
-  private async flushNow(): Promise<void> {
+  /** One flush: snapshot under the lock, write without it, then settle under it again. */
+  private async flushOnce(): Promise<void> {
+    const snapshot = await this.serialize(() => this.takeSnapshot());
+    try {
+      await this.options.store.commit(snapshot.commit);
+    } catch (error) {
+      // Nothing was written: what the snapshot took is pending again (see ProfileCache.failed).
+      await this.serialize(async () => {
+        this.ruleOutput.restore(snapshot.ruleOutput);
+        for (const [cache, taken] of snapshot.taken) cache.failed(taken);
+      });
+      throw error;
+    }
+    await this.serialize(async () => {
+      for (const [cache, taken] of snapshot.taken) cache.committed(taken);
+      // Only profiles unchanged since the snapshot are clean: the store has their state.
+      const capacity = this.options.cacheCapacity ?? 200_000;
+      for (const cache of this.caches.values()) cache.evict(capacity);
+    });
+  }
+
+  /**
+   * What the next commit writes, taken in one synchronous step after the pending
+   * emits: the changed profiles serialized now, links, merges, rule output and the
+   * offsets those states include exactly.
+   */
+  private async takeSnapshot(): Promise<FlushSnapshot> {
     // Emits first: the checkpoint below must not cover an event whose emits could be lost.
     await this.ruleOutput.settled();
     const profiles: ProfileWrite[] = [];
     const identities: IdentityLink[] = [];
-    const deletedProfiles: { workspaceId: string; profileId: string; mergedInto: string }[] = [];
+    const deletedProfiles: DeletedProfile[] = [];
     for (const [workspaceId, cache] of this.caches) {
       for (const profileId of cache.dirty) {
         const state = cache.profiles.get(profileId);
-        if (state !== undefined) profiles.push({ workspaceId, state });
+        if (state !== undefined) profiles.push(profileWrite(workspaceId, state));
       }
       for (const [identity, profileId] of cache.dirtyLinks)
         identities.push({ workspaceId, identity, profileId });
       for (const [profileId, mergedInto] of cache.deleted)
         deletedProfiles.push({ workspaceId, profileId, mergedInto });
     }
-    // The store captures the states synchronously, so clearing right after is safe.
     const ruleOutput = this.ruleOutput.drain();
-    const committed = this.options.store.commit({
+    const taken: FlushSnapshot['taken'] = [];
+    for (const cache of this.caches.values()) taken.push([cache, cache.takePending()]);
+    const commit: ProfileCommit = {
       profiles,
       identities,
       deletedProfiles,
@@ -521,29 +572,8 @@ export class Processor {
       firings: ruleOutput.firings,
       messages: ruleOutput.messages,
       memberships: [...ruleOutput.memberships.values()],
-    });
-    const pending = [...this.caches.values()].map((cache) => ({
-      cache,
-      dirty: new Set(cache.dirty),
-      links: new Map(cache.dirtyLinks),
-      deleted: new Map(cache.deleted),
-    }));
-    for (const cache of this.caches.values()) cache.clearPending();
-    try {
-      await committed;
-    } catch (error) {
-      // Nothing was written: mark it all pending again so the next flush retries it.
-      this.ruleOutput.restore(ruleOutput);
-      for (const { cache, dirty, links, deleted } of pending) {
-        for (const id of dirty) cache.dirty.add(id);
-        for (const [identity, id] of links)
-          if (!cache.dirtyLinks.has(identity)) cache.dirtyLinks.set(identity, id);
-        for (const [id, into] of deleted) cache.deleted.set(id, into);
-      }
-      throw error;
-    }
-    const capacity = this.options.cacheCapacity ?? 200_000;
-    for (const cache of this.caches.values()) cache.evict(capacity);
+    };
+    return { commit, ruleOutput, taken };
   }
 
   private cacheOf(workspaceId: string): ProfileCache {
@@ -564,6 +594,13 @@ export class Processor {
     this.queue = next.catch(() => undefined);
     return next;
   }
+}
+
+/** A flush's commit and what it took, to put back if the commit fails. */
+interface FlushSnapshot {
+  commit: ProfileCommit;
+  ruleOutput: PendingRuleOutput;
+  taken: [ProfileCache, PendingWrites][];
 }
 
 /** Folds an earlier change of the same profile in this pass into the later one. */

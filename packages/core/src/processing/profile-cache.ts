@@ -1,9 +1,16 @@
 import type { IdentityKey } from '../events/event.js';
 import type { ProfileState } from '../profiles/profile.js';
 
+/** What one flush takes from a cache (see ProfileCache.takePending). */
+export interface PendingWrites {
+  dirty: string[];
+  links: [IdentityKey, string][];
+  deleted: [string, string][];
+}
+
 /**
  * The processor's hot state for one workspace: profiles by id and identities to
- * profile ids, with the set of profiles changed since the last flush. Clean
+ * profile ids, with the set of profiles changed since the last flush took them. Clean
  * profiles are evicted oldest-used first when the cache is over its capacity.
  */
 export class ProfileCache {
@@ -82,10 +89,40 @@ export class ProfileCache {
     this.deleted.set(profileId, mergedInto);
   }
 
-  clearPending(): void {
+  /**
+   * Takes what a flush writes. Changed profiles count as clean from now on, until
+   * they change again; links and merges stay in place (lookups follow them, and the
+   * store does not have them yet) until `committed` says they are written.
+   */
+  takePending(): PendingWrites {
+    const taken: PendingWrites = {
+      dirty: [...this.dirty],
+      links: [...this.dirtyLinks],
+      deleted: [...this.deleted],
+    };
     this.dirty.clear();
-    this.dirtyLinks.clear();
-    this.deleted.clear();
+    return taken;
+  }
+
+  /** The flush that took `taken` is written: its links and merges are the store's now, unless changed since. */
+  committed(taken: PendingWrites): void {
+    for (const [identity, profileId] of taken.links) {
+      if (this.dirtyLinks.get(identity) === profileId) this.dirtyLinks.delete(identity);
+    }
+    for (const [profileId, mergedInto] of taken.deleted) {
+      if (this.deleted.get(profileId) === mergedInto) this.deleted.delete(profileId);
+    }
+  }
+
+  /**
+   * The flush that took `taken` failed: its profiles still in memory are changed
+   * again, so the next flush writes their current state (which includes all the
+   * failed one held). Those merged away since are written as deletions instead.
+   */
+  failed(taken: PendingWrites): void {
+    for (const profileId of taken.dirty) {
+      if (this.profiles.has(profileId)) this.dirty.add(profileId);
+    }
   }
 
   /** Drops the clean profiles loaded longest ago until at most `capacity` remain. */

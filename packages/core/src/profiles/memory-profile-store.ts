@@ -5,6 +5,7 @@ import type { ProfileState } from './profile.js';
 import type {
   MembershipWrite,
   ProfileStore,
+  ProfileWrite,
   QueuedMessage,
   SegmentMember,
   SegmentSize,
@@ -37,7 +38,7 @@ interface WorkspaceProfiles {
  * Profiles, identity links, checkpoints, the firing log, the message outbox,
  * the timer index, segment memberships and size samples in memory: real code for tests and simulations. A commit is
  * validated and copied before anything changes, so it applies entirely or not
- * at all; states are copied in and out (structuredClone).
+ * at all; states come in as JSON and are copied out (structuredClone).
  */
 export function createMemoryProfileStore(): ProfileStore {
   const workspaces = new Map<string, WorkspaceProfiles>();
@@ -146,7 +147,7 @@ export function createMemoryProfileStore(): ProfileStore {
     async commit(commit) {
       assertOpen();
       // Everything that can fail happens before the first change.
-      const states = commit.profiles.map((write) => structuredClone(write.state));
+      const states = commit.profiles.map(parseWrite);
       const firings = structuredClone(commit.firings ?? []);
       const messages = structuredClone(commit.messages ?? []);
       const memberships = lastMembershipWrites(commit.memberships ?? []);
@@ -399,6 +400,23 @@ function byDueTime(a: StoredTimer, b: StoredTimer): number {
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The state a write carries: JSON of an object whose id is the write's profile id
+ * (parsed here anyway; the SQLite store, which does not parse, only refuses what is
+ * not the text of a JSON object). Throws SyntaxError or RangeError.
+ */
+function parseWrite(write: ProfileWrite): ProfileState {
+  const state = JSON.parse(write.json) as unknown;
+  if (
+    typeof state !== 'object' ||
+    state === null ||
+    (state as { id?: unknown }).id !== write.profileId
+  ) {
+    throw new RangeError(`profile ${write.profileId}: its state does not carry its id`);
+  }
+  return state as ProfileState;
 }
 
 /** Partitions and offsets are non-negative integers; the SQLite schema checks the same. */

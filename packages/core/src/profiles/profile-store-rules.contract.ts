@@ -5,6 +5,7 @@ import { createManualClock } from '../time/clock.js';
 import type { ManualClock } from '../time/clock.js';
 import type { ProfileStoreHarness } from './profile-store.contract.js';
 import { testProfile } from './profile-store.contract.js';
+import { profileWrite } from './profile-store.js';
 import type { ProfileCommit, ProfileStore, QueuedMessage } from './profile-store.js';
 
 function commitOf(fields: Partial<ProfileCommit>): ProfileCommit {
@@ -37,7 +38,7 @@ function message(id: string, profileId = 'p1'): QueuedMessage {
 
 /** A profile write whose state arms the given timers (rule id → due time). */
 function withTimers(id: string, timers: Record<string, number>, workspaceId = 'w1') {
-  return { workspaceId, state: testProfile(id, { rules: { timers } }) };
+  return profileWrite(workspaceId, testProfile(id, { rules: { timers } }));
 }
 
 async function firingRules(store: ProfileStore, profileId: string, workspaceId = 'w1') {
@@ -243,7 +244,7 @@ export function describeProfileStoreRuleContract(
               withTimers('p1', { inactive: 300, delay: 100 }),
               withTimers('p2', { inactive: 200 }, 'w2'),
               withTimers('p3', {}),
-              { workspaceId: 'w1', state: testProfile('p4') },
+              profileWrite('w1', testProfile('p4')),
               withTimers('p5', { bad: Number.NaN, late: 900 }),
             ],
           }),
@@ -303,7 +304,7 @@ export function describeProfileStoreRuleContract(
         ]);
         await store.commit(
           commitOf({
-            profiles: [{ workspaceId: 'w1', state: testProfile('p1') }],
+            profiles: [profileWrite('w1', testProfile('p1'))],
             deletedProfiles: [{ workspaceId: 'w1', profileId: 'p3', mergedInto: 'p4' }],
           }),
         );

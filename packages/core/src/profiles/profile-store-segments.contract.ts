@@ -4,6 +4,7 @@ import { createManualClock } from '../time/clock.js';
 import type { ManualClock } from '../time/clock.js';
 import type { ProfileStoreHarness } from './profile-store.contract.js';
 import { testProfile } from './profile-store.contract.js';
+import { profileWrite } from './profile-store.js';
 import type { MembershipWrite, ProfileCommit, ProfileStore } from './profile-store.js';
 
 function commitOf(fields: Partial<ProfileCommit>): ProfileCommit {
@@ -29,7 +30,7 @@ function leave(
 }
 
 function profiles(ids: readonly string[], workspaceId = 'w1') {
-  return ids.map((id) => ({ workspaceId, state: testProfile(id) }));
+  return ids.map((id) => profileWrite(workspaceId, testProfile(id)));
 }
 
 /** `profileId@since` of every member of a segment, paging through with a small page. */

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { createManualClock } from '../time/clock.js';
 import type { ManualClock } from '../time/clock.js';
 import type { ProfileState } from './profile.js';
+import { profileWrite } from './profile-store.js';
 import type { ProfileCommit, ProfileStore } from './profile-store.js';
 
 export interface ProfileStoreHarness {
@@ -60,11 +61,8 @@ export function describeProfileStoreContract(
     await store.commit(
       emptyCommit({
         profiles: [
-          {
-            workspaceId: 'w1',
-            state: testProfile('p1', { userId: 'alice', traits: { plan: 'free' } }),
-          },
-          { workspaceId: 'w1', state: testProfile('p2', { userId: 'bob' }) },
+          profileWrite('w1', testProfile('p1', { userId: 'alice', traits: { plan: 'free' } })),
+          profileWrite('w1', testProfile('p2', { userId: 'bob' })),
         ],
         identities: [
           { workspaceId: 'w1', identity: 'u:alice', profileId: 'p1' },
@@ -114,7 +112,7 @@ export function describeProfileStoreContract(
         assert.equal(await store.countProfiles('w2'), 0);
         await store.commit(
           emptyCommit({
-            profiles: [{ workspaceId: 'w2', state: testProfile('p1', { userId: 'zed' }) }],
+            profiles: [profileWrite('w2', testProfile('p1', { userId: 'zed' }))],
             identities: [{ workspaceId: 'w2', identity: 'u:alice', profileId: 'p1' }],
           }),
         );
@@ -128,7 +126,7 @@ export function describeProfileStoreContract(
         await seed(store);
         await store.commit(
           emptyCommit({
-            profiles: [{ workspaceId: 'w1', state: testProfile('p1', { version: 2 }) }],
+            profiles: [profileWrite('w1', testProfile('p1', { version: 2 }))],
             identities: [{ workspaceId: 'w1', identity: 'a:anon1', profileId: 'p2' }],
             checkpoints: new Map([
               [1, 7],
@@ -153,9 +151,7 @@ export function describeProfileStoreContract(
         await seed(store);
         await store.commit(
           emptyCommit({
-            profiles: [
-              { workspaceId: 'w1', state: testProfile('p2', { anonymousIds: ['anon1'] }) },
-            ],
+            profiles: [profileWrite('w1', testProfile('p2', { anonymousIds: ['anon1'] }))],
             deletedProfiles: [{ workspaceId: 'w1', profileId: 'p1', mergedInto: 'p2' }],
           }),
         );
@@ -201,8 +197,8 @@ export function describeProfileStoreContract(
           await seed(store);
           const failing = emptyCommit({
             profiles: [
-              { workspaceId: 'w1', state: testProfile('p1', { version: 9 }) },
-              { workspaceId: 'w1', state: testProfile('p3') },
+              profileWrite('w1', testProfile('p1', { version: 9 })),
+              profileWrite('w1', testProfile('p3')),
             ],
             identities: [{ workspaceId: 'w1', identity: 'u:carol', profileId: 'p3' }],
             deletedProfiles: [{ workspaceId: 'w1', profileId: 'p2', mergedInto: 'p1' }],
@@ -228,11 +224,19 @@ export function describeProfileStoreContract(
         }));
     }
 
-    it('copies states in and out, so callers never alias stored ones', () =>
+    it('stores the state as serialized by profileWrite and copies it out, so callers never alias stored ones', () =>
       withStore(async ({ store }) => {
-        const state = testProfile('p1', { traits: { plan: 'free' } });
-        await store.commit(emptyCommit({ profiles: [{ workspaceId: 'w1', state }] }));
+        const state = testProfile('p1', { traits: { plan: 'free' }, rules: { timers: { r: 5 } } });
+        const write = profileWrite('w1', state);
+        state.traits.plan = 'changed before the commit';
+        (state.rules?.timers as Record<string, number>)['r'] = 99;
+        await store.commit(emptyCommit({ profiles: [write] }));
         state.traits.plan = 'changed';
+        assert.deepEqual(
+          (await store.dueTimers(1_000, 10)).map((timer) => timer.dueAt),
+          [5],
+          'the timers as they were when the write was made',
+        );
         const loaded = (await store.loadProfiles('w1', ['p1'])).get('p1') as ProfileState;
         assert.equal(loaded.traits.plan, 'free');
         loaded.traits.plan = 'changed';
@@ -258,9 +262,7 @@ export function describeProfileStoreContract(
       withStore(async ({ store }) => {
         await store.close();
         await assert.rejects(
-          store.commit(
-            emptyCommit({ profiles: [{ workspaceId: 'w1', state: testProfile('p1') }] }),
-          ),
+          store.commit(emptyCommit({ profiles: [profileWrite('w1', testProfile('p1'))] })),
         );
       }));
   });

@@ -2,9 +2,32 @@ import type { IdentityKey } from '../events/event.js';
 import type { RuleEffect, RuleFiring } from '../rules/rule.js';
 import type { ProfileState } from './profile.js';
 
+/**
+ * A profile to write, serialized when the flush took its snapshot, so the state
+ * can go on changing in memory while the store writes it. Make one with
+ * `profileWrite`.
+ */
 export interface ProfileWrite {
   workspaceId: string;
-  state: ProfileState;
+  profileId: string;
+  /** The state as JSON (`JSON.stringify(state)`): what loadProfiles parses back. */
+  json: string;
+  /** A copy of the state's armed time triggers (`rules.timers`), for the store's timer index. */
+  timers: Readonly<Record<string, number>> | undefined;
+}
+
+/**
+ * Serializes a profile for a commit: its JSON and a copy of its timers, taken now.
+ * Throws what JSON.stringify throws (a BigInt, a cycle).
+ */
+export function profileWrite(workspaceId: string, state: ProfileState): ProfileWrite {
+  const timers = state.rules?.timers;
+  return {
+    workspaceId,
+    profileId: state.id,
+    json: JSON.stringify(state),
+    timers: timers === undefined ? undefined : { ...timers },
+  };
 }
 
 export interface IdentityLink {
@@ -28,9 +51,17 @@ export interface DeletedProfile {
 /**
  * What one processor flush writes, all or nothing. Applied in this order:
  * profiles, identity links, firings, messages, memberships, deletions (with their
- * repointing; a deleted profile's memberships go), checkpoints.
+ * repointing; a deleted profile's memberships go), checkpoints. The store may take
+ * its time (a store may write in slices, yielding to the event loop), but nothing
+ * of a commit is visible to readers before all of it is, and a crash or a failure
+ * leaves the previous commit as it was. Commits are applied one at a time, in the
+ * order they were made.
  */
 export interface ProfileCommit {
+  /**
+   * Made by profileWrite; the last write of a profile wins. Every store refuses a
+   * state that is not the text of a JSON object.
+   */
   profiles: readonly ProfileWrite[];
   identities: readonly IdentityLink[];
   /** Profiles merged into others (alias, identify) or erased: removed from the store. */

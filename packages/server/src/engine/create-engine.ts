@@ -64,9 +64,9 @@ export interface EngineOptions {
   push: PushHub;
   /** The settings of each workspace (validated config); defaults apply to the others. */
   settingsOf: (workspace: Workspace) => WorkspaceSettings;
-  /** How often changed profiles are committed with their checkpoint. */
+  /** How often changed profiles are committed with their checkpoint (ms, default 1000). */
   flushIntervalMs?: number;
-  /** Commit sooner when this many profiles are waiting. */
+  /** Commit sooner, as soon as this many profiles changed (default 500): keeps each flush's blocking steps short. */
   flushProfiles?: number;
   cacheCapacity?: number;
   /** Runs a clustering (default: in a worker thread). */
@@ -207,6 +207,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   let pumping: Promise<void> | undefined;
   let pumpAgain = false;
   let flushTimer: NodeJS.Timeout | undefined;
+  let flushing = false;
   let decisionTicks: NodeJS.Timeout | undefined;
   let unsubscribe: (() => void) | undefined;
 
@@ -222,7 +223,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
           pumpAgain = false;
           const applied = await processor.catchUp();
           metrics.processedEvents.inc(applied);
-          if (processor.stats().dirty >= (options.flushProfiles ?? 50_000)) await processor.flush();
+          if (processor.stats().dirty >= (options.flushProfiles ?? 500)) flushSoon();
         } while (pumpAgain);
         await updateLag();
       } catch (error) {
@@ -245,12 +246,18 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     }
   }
 
-  async function flushSafely(): Promise<void> {
-    try {
-      if (processor.stats().dirty > 0) await processor.flush();
-    } catch (error) {
-      logger.error({ err: error }, 'profile flush failed; will retry');
-    }
+  /**
+   * Starts a flush unless one is under way (the timer's and the threshold's; other
+   * callers await processor.flush(), which queues behind it). Not awaited: events
+   * go on being applied while it writes.
+   */
+  function flushSoon(): void {
+    if (flushing || processor.stats().dirty === 0) return;
+    flushing = true;
+    processor
+      .flush()
+      .catch((error: unknown) => logger.error({ err: error }, 'profile flush failed; will retry'))
+      .finally(() => (flushing = false));
   }
 
   async function findProfile(
@@ -456,7 +463,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       await processor.start();
       unsubscribe = storage.eventLog.onAppend(() => void pump());
       await pump();
-      flushTimer = setInterval(() => void flushSafely(), options.flushIntervalMs ?? 1000);
+      flushTimer = setInterval(flushSoon, options.flushIntervalMs ?? 1000);
       flushTimer.unref();
       decisionTicks = setInterval(
         () => decisions.signal({ type: 'tick', now: clock.now() }),

@@ -4,6 +4,7 @@ import {
   createManualClock,
   createMemoryProfileStore,
   createProfile,
+  profileWrite,
   type DueTimer,
   type ProfileStore,
 } from '@onramp/core';
@@ -19,7 +20,7 @@ async function storeWithTimers(
     profiles: Object.entries(timers).map(([id, due]) => {
       const state = createProfile(id, start);
       state.rules = { timers: due };
-      return { workspaceId: 'w', state };
+      return profileWrite('w', state);
     }),
     identities: [],
     deletedProfiles: [],

@@ -73,3 +73,33 @@ it('refuses a database written by a newer schema', () => {
     temp.dispose();
   }
 });
+
+it('migration 5 keeps every stored profile and makes profile ids unique per workspace', () => {
+  const db = openDatabase({ path: ':memory:', durability: 'normal' });
+  try {
+    // openDatabase migrated to the latest version: start again from version 4.
+    db.exec('DROP TABLE profiles; DELETE FROM schema_version WHERE version >= 5');
+    db.exec(`CREATE TABLE profiles (
+      workspace TEXT NOT NULL, profile_id TEXT NOT NULL, state TEXT NOT NULL,
+      updated_at INTEGER NOT NULL, PRIMARY KEY (workspace, profile_id)) WITHOUT ROWID`);
+    const insert = db.prepare('INSERT INTO profiles VALUES (?, ?, ?, ?)');
+    insert.run('w1', 'p2', '{"id":"p2"}', 2);
+    insert.run('w1', 'p1', '{"id":"p1"}', 1);
+    insert.run('w2', 'p1', '{"id":"p1","w":2}', 3);
+    assert.equal(migrate(db), latest);
+    assert.deepEqual(
+      db
+        .prepare('SELECT workspace, profile_id, state, updated_at FROM profiles ORDER BY rowid')
+        .raw()
+        .all(),
+      [
+        ['w1', 'p1', '{"id":"p1"}', 1],
+        ['w1', 'p2', '{"id":"p2"}', 2],
+        ['w2', 'p1', '{"id":"p1","w":2}', 3],
+      ],
+    );
+    assert.throws(() => insert.run('w1', 'p1', '{"id":"p1"}', 4), /UNIQUE/);
+  } finally {
+    db.close();
+  }
+});

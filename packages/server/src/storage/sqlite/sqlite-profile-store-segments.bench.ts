@@ -7,7 +7,7 @@
 // 2. scanProfiles over `profiles` stored profiles (default 100 000), pages of 1 000.
 // Prints ms per commit and profiles/s (wall clock); CPU time alongside.
 import type { MembershipWrite, ProfileCommit, ProfileState, ProfileWrite } from '@onramp/core';
-import { systemClock } from '@onramp/core';
+import { profileWrite, systemClock } from '@onramp/core';
 import { createSqliteProfileStore } from './sqlite-profile-store.js';
 import { openTempDatabase } from './temp-database.js';
 
@@ -48,7 +48,7 @@ function profile(n: number, version: number): ProfileState {
 function commitOf(first: number, version: number, memberships?: MembershipWrite[]): ProfileCommit {
   const profiles: ProfileWrite[] = [];
   for (let n = first; n < first + perCommit; n++) {
-    profiles.push({ workspaceId: 'w1', state: profile(n, version) });
+    profiles.push(profileWrite('w1', profile(n, version)));
   }
   return {
     profiles,

@@ -1,53 +1,71 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { it } from 'node:test';
-import { createManualClock } from '@onramp/core';
-import type { ManualClock } from '@onramp/core';
+import { createManualClock, profileWrite } from '@onramp/core';
+import type { ManualClock, ProfileCommit } from '@onramp/core';
+import { describeProfileStoreCommitContract } from '../../../../core/src/profiles/profile-store-commit.contract.js';
 import { describeProfileStoreRuleContract } from '../../../../core/src/profiles/profile-store-rules.contract.js';
 import { describeProfileStoreSegmentContract } from '../../../../core/src/profiles/profile-store-segments.contract.js';
 import {
   describeProfileStoreContract,
   testProfile,
 } from '../../../../core/src/profiles/profile-store.contract.js';
+import { openDatabase } from './database.js';
 import { createSqliteProfileStore } from './sqlite-profile-store.js';
 import { openTempDatabase } from './temp-database.js';
 
-async function open(clock: ManualClock) {
-  const temp = openTempDatabase();
-  let store = createSqliteProfileStore({ db: temp.db, clock });
-  return {
-    store,
-    async reopen() {
-      await store.close();
-      store = createSqliteProfileStore({ db: temp.reopen(), clock });
-      return store;
-    },
-    async dispose() {
-      await store.close();
-      temp.dispose();
-    },
+function opener(sliceProfiles?: number) {
+  return async (clock: ManualClock) => {
+    const temp = openTempDatabase();
+    const options = { clock, ...(sliceProfiles === undefined ? {} : { sliceProfiles }) };
+    let store = createSqliteProfileStore({ db: temp.db, ...options });
+    return {
+      store,
+      async reopen() {
+        await store.close();
+        store = createSqliteProfileStore({ db: temp.reopen(), ...options });
+        return store;
+      },
+      async dispose() {
+        await store.close();
+        temp.dispose();
+      },
+    };
   };
 }
 
-describeProfileStoreContract('sqlite', open);
-describeProfileStoreRuleContract('sqlite', open);
-describeProfileStoreSegmentContract('sqlite', open);
+describeProfileStoreContract('sqlite', opener());
+describeProfileStoreRuleContract('sqlite', opener());
+describeProfileStoreSegmentContract('sqlite', opener());
+describeProfileStoreCommitContract('sqlite', opener());
+// Every profile in a slice of its own: the staging path under the whole contract.
+describeProfileStoreContract('sqlite, one profile per slice', opener(1));
+describeProfileStoreCommitContract('sqlite, slices of 7', opener(7));
 
-it('sqlite profile store: rolls back rows already written when a later statement throws', async () => {
+function commitOf(fields: Partial<ProfileCommit>): ProfileCommit {
+  return { profiles: [], identities: [], deletedProfiles: [], checkpoints: new Map(), ...fields };
+}
+
+it('sqlite profile store: rolls back rows already staged when a later one is refused', async () => {
   const temp = openTempDatabase();
   try {
-    const store = createSqliteProfileStore({ db: temp.db, clock: createManualClock() });
-    const unserializable = testProfile('p2', { traits: { big: 1n as unknown as number } });
+    const store = createSqliteProfileStore({
+      db: temp.db,
+      clock: createManualClock(),
+      sliceProfiles: 1,
+    });
     await assert.rejects(
-      store.commit({
-        profiles: [
-          { workspaceId: 'w1', state: testProfile('p1') },
-          { workspaceId: 'w1', state: unserializable },
-        ],
-        identities: [],
-        deletedProfiles: [],
-        checkpoints: new Map(),
-      }),
-      /BigInt/,
+      store.commit(
+        commitOf({
+          profiles: [
+            profileWrite('w1', testProfile('p1')),
+            profileWrite('w1', testProfile('p2')),
+            { ...profileWrite('w1', testProfile('p3')), json: '[]' },
+          ],
+        }),
+      ),
+      /not the JSON of an object/,
     );
     assert.equal(await store.countProfiles('w1'), 0);
   } finally {
@@ -60,15 +78,86 @@ it('sqlite profile store: a commit on a closed database fails and changes nothin
   const store = createSqliteProfileStore({ db: temp.db, clock: createManualClock() });
   temp.db.close();
   await assert.rejects(
-    store.commit({
-      profiles: [{ workspaceId: 'w1', state: testProfile('p1') }],
-      identities: [],
-      deletedProfiles: [],
-      checkpoints: new Map([[0, 1]]),
-    }),
+    store.commit(
+      commitOf({
+        profiles: [profileWrite('w1', testProfile('p1'))],
+        checkpoints: new Map([[0, 1]]),
+      }),
+    ),
   );
   const reopened = createSqliteProfileStore({ db: temp.reopen(), clock: createManualClock() });
   assert.equal(await reopened.countProfiles('w1'), 0);
   assert.deepEqual(await reopened.loadCheckpoints(), new Map());
   temp.dispose();
+});
+
+it('sqlite profile store: closed between two slices, the commit fails and writes nothing', async () => {
+  const temp = openTempDatabase();
+  try {
+    let store = createSqliteProfileStore({
+      db: temp.db,
+      clock: createManualClock(),
+      sliceProfiles: 2,
+      betweenSlices: async () => void (await store.close()),
+    });
+    const profiles = ['p1', 'p2', 'p3'].map((id) => profileWrite('w1', testProfile(id)));
+    await assert.rejects(store.commit(commitOf({ profiles })), /closed/);
+    store = createSqliteProfileStore({ db: temp.db, clock: createManualClock() });
+    assert.equal(await store.countProfiles('w1'), 0);
+    await store.commit(commitOf({ profiles: profiles.slice(2) }));
+    assert.equal(
+      await store.countProfiles('w1'),
+      1,
+      'the staged rows of the failed commit are gone',
+    );
+  } finally {
+    temp.dispose();
+  }
+});
+
+it('sqlite profile store: the database as a crash leaves it between slices holds the previous commit whole', async () => {
+  const temp = openTempDatabase('full');
+  const image = join(temp.path, '..', 'crash-image.db');
+  try {
+    let slices = 0;
+    const store = createSqliteProfileStore({
+      db: temp.db,
+      clock: createManualClock(),
+      sliceProfiles: 2,
+      betweenSlices: async () => {
+        // What is on disk now is what kill -9 would leave: committed transactions only.
+        if (++slices === 2) writeFileSync(image, temp.db.serialize());
+      },
+    });
+    const write = (id: string, version: number) =>
+      profileWrite('w1', testProfile(id, { version, rules: { timers: { r: version } } }));
+    await store.commit(commitOf({ profiles: [write('p1', 1)], checkpoints: new Map([[0, 3]]) }));
+    await store.commit(
+      commitOf({
+        profiles: ['p1', 'p2', 'p3', 'p4', 'p5', 'p6'].map((id) => write(id, 2)),
+        identities: [{ workspaceId: 'w1', identity: 'u:six', profileId: 'p6' }],
+        checkpoints: new Map([[0, 9]]),
+      }),
+    );
+    assert.equal(slices, 2);
+    assert.equal(await store.countProfiles('w1'), 6);
+
+    const db = openDatabase({ path: image, durability: 'full' });
+    try {
+      const recovered = createSqliteProfileStore({ db, clock: createManualClock() });
+      assert.deepEqual(await recovered.loadCheckpoints(), new Map([[0, 3]]));
+      assert.equal(await recovered.countProfiles('w1'), 1);
+      assert.equal((await recovered.loadProfiles('w1', ['p1'])).get('p1')?.version, 1);
+      assert.deepEqual(await recovered.resolveIdentities('w1', ['u:six']), new Map());
+      assert.deepEqual(
+        (await recovered.dueTimers(10, 10)).map((timer) => `${timer.profileId}@${timer.dueAt}`),
+        ['p1@1'],
+      );
+      assert.equal(db.prepare('SELECT count(*) FROM temp.profile_staging').pluck().get(), 0);
+    } finally {
+      db.close();
+    }
+  } finally {
+    temp.dispose();
+  }
 });

@@ -11,12 +11,21 @@ import type {
   SegmentSize,
 } from '@onramp/core';
 import type { Database } from './database.js';
+import { createProfileStaging } from './sqlite-profile-staging.js';
 import { createSqliteTimerIndex } from './sqlite-timer-index.js';
 
 export interface SqliteProfileStoreOptions {
   /** The database the event log uses too, so state and checkpoints commit together. */
   db: Database;
   clock: Clock;
+  /**
+   * Profiles staged per transaction (default 200): a commit with more is written
+   * in slices, each its own short transaction, with a turn of the event loop in
+   * between, then made visible by one final transaction.
+   */
+  sliceProfiles?: number;
+  /** Awaited between slices (default: one setImmediate turn); tests use it to act mid-commit. */
+  betweenSlices?: () => Promise<void>;
 }
 
 /** Per workspace, segment → how much its member count moved in this commit. */
@@ -25,24 +34,35 @@ type CountChanges = Map<string, Map<string, number>>;
 /**
  * Profiles (state as JSON), identity links, processor checkpoints, what the
  * rules keep (the firing log, the message outbox and the armed timers) and the
- * segments' members, member counts and size samples. A commit is one
- * transaction: a crash or a failing statement leaves the previous state and
- * checkpoints as they were, so the processor replays and never double-counts.
+ * segments' members, member counts and size samples.
+ *
+ * A commit is atomic without blocking the event loop for long: its profile rows
+ * are first staged, a slice per short transaction, into a TEMP table (in memory,
+ * private to this connection: no journal, no fsync, gone after a crash), with a
+ * turn of the event loop between slices so log appends and requests go on. One
+ * final transaction then moves the staged rows into `profiles` in SQL (no
+ * JavaScript per row) together with everything else and the checkpoints. Until
+ * it commits, readers and a crash see the previous commit whole; a failing
+ * statement rolls it back. Commits run one at a time, in call order.
  */
 export function createSqliteProfileStore(options: SqliteProfileStoreOptions): ProfileStore {
   const { db, clock } = options;
+  const sliceProfiles = Math.max(1, Math.floor(options.sliceProfiles ?? 200));
+  const betweenSlices = options.betweenSlices ?? (() => new Promise<void>(setImmediate));
+  const staging = createProfileStaging(db);
   const sql = prepareStatements(db);
   const timers = createSqliteTimerIndex(db);
   let closed = false;
+  let committing: Promise<unknown> = Promise.resolve();
 
   // Order: profiles, links, firings, messages, memberships, deletions (firings of
   // a merged profile follow it, an erased one's go, memberships of both go), member
-  // counts, checkpoints.
-  const applyCommit = db.transaction((commit: ProfileCommit, now: number) => {
+  // counts, checkpoints. `staged` profiles are in the staging table already.
+  const applyCommit = db.transaction((commit: ProfileCommit, staged: number, now: number) => {
     const counts: CountChanges = new Map();
-    for (const { workspaceId, state } of commit.profiles) {
-      sql.upsertProfile.run(workspaceId, state.id, JSON.stringify(state), now);
-      timers.write(workspaceId, state);
+    staging.stageRestAndMove(commit.profiles, staged, now);
+    for (const { workspaceId, profileId, timers: armed } of commit.profiles) {
+      timers.write(workspaceId, profileId, armed);
     }
     for (const { workspaceId, identity, profileId } of commit.identities) {
       sql.upsertLink.run(workspaceId, identity, profileId);
@@ -114,6 +134,29 @@ export function createSqliteProfileStore(options: SqliteProfileStoreOptions): Pr
     if (closed) throw new Error('profile store is closed');
   }
 
+  /** Stages all slices but the last, yielding after each, then applies the commit. */
+  async function write(commit: ProfileCommit): Promise<void> {
+    assertOpen();
+    const { profiles } = commit;
+    let staged = 0;
+    try {
+      staging.clear(); // what a failed commit of this connection may have left
+      while (profiles.length - staged > sliceProfiles) {
+        staging.stageSlice(profiles, staged, staged + sliceProfiles);
+        staged += sliceProfiles;
+        await betweenSlices();
+        assertOpen();
+      }
+      applyCommit.immediate(commit, staged, clock.now());
+    } catch (error) {
+      timers.rollBack();
+      // Best effort: the next commit clears the staging table first anyway.
+      if (db.open && !db.inTransaction) staging.clear();
+      throw error;
+    }
+    timers.settle();
+  }
+
   return {
     async resolveIdentities(workspaceId, identities) {
       assertOpen();
@@ -137,15 +180,10 @@ export function createSqliteProfileStore(options: SqliteProfileStoreOptions): Pr
       }
       return loaded;
     },
-    async commit(commit) {
-      assertOpen();
-      try {
-        applyCommit.immediate(commit, clock.now());
-      } catch (error) {
-        timers.rollBack();
-        throw error;
-      }
-      timers.settle();
+    commit(commit) {
+      const run = committing.then(() => write(commit));
+      committing = run.catch(() => undefined);
+      return run;
     },
     async listFirings(workspaceId, profileId, { before, limit }) {
       assertOpen();
@@ -235,11 +273,6 @@ function count(counts: CountChanges, workspaceId: string, segment: string, chang
 function prepareStatements(db: Database) {
   return {
     ...prepareSegmentStatements(db),
-    upsertProfile: db.prepare(
-      `INSERT INTO profiles (workspace, profile_id, state, updated_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (workspace, profile_id)
-       DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
-    ),
     upsertLink: db.prepare(
       `INSERT INTO identities (workspace, identity, profile_id) VALUES (?, ?, ?)
        ON CONFLICT (workspace, identity) DO UPDATE SET profile_id = excluded.profile_id`,

@@ -7,6 +7,7 @@ import { createSqliteEventLog, type SqliteEventLog } from './sqlite-event-log.js
 import { createSqliteProfileStore } from './sqlite-profile-store.js';
 import { createSqliteRuleConfigStore } from './sqlite-rule-config-store.js';
 import { createSqliteWorkspaceStore } from './sqlite-workspace-store.js';
+import { startWalCheckpointer } from './wal-checkpointer.js';
 
 export interface SqliteStorageOptions {
   path: string;
@@ -14,6 +15,8 @@ export interface SqliteStorageOptions {
   partitions: number;
   clock: Clock;
   dedupWindowMs: number;
+  /** Where a failure of the background WAL checkpointer goes (it falls back to SQLite's own). */
+  onError?: (error: Error) => void;
 }
 
 export interface SqliteStorage extends EngineStorage {
@@ -24,9 +27,19 @@ export interface SqliteStorage extends EngineStorage {
   close(): void;
 }
 
-/** Every embedded store on one SQLite database, so a processor flush is one transaction. */
+/**
+ * Every embedded store on one SQLite database, so a processor flush is one
+ * transaction. A file database's WAL is checkpointed by a worker thread
+ * (wal-checkpointer.ts), not inside the commits of the event loop's connection.
+ */
 export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage {
   const db = openDatabase({ path: options.path, durability: options.durability });
+  const checkpointer = db.memory
+    ? undefined
+    : startWalCheckpointer({
+        db,
+        onError: (error) => options.onError?.(error),
+      });
   const ruleConfigs = createSqliteRuleConfigStore({ db });
   const clusterRuns = createSqliteClusterRunStore({ db });
   return {
@@ -44,6 +57,8 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
     close() {
       void ruleConfigs.close();
       void clusterRuns.close();
+      // The worker closes its connection shortly after: the last one to close removes the WAL.
+      void checkpointer?.stop();
       if (db.open) db.close();
     },
   };

@@ -1,4 +1,4 @@
-import type { ProfileState, StoredTimer } from '@onramp/core';
+import type { StoredTimer } from '@onramp/core';
 import type { Database } from './database.js';
 
 /**
@@ -14,7 +14,12 @@ import type { Database } from './database.js';
  * undoes the remembered changes so they match the rows again.
  */
 export interface SqliteTimerIndex {
-  write(workspaceId: string, state: ProfileState): void;
+  /** A profile was written with these armed timers (its `rules.timers`). */
+  write(
+    workspaceId: string,
+    profileId: string,
+    timers: Readonly<Record<string, number>> | undefined,
+  ): void;
   /** The profile was deleted (merged or erased): its timers go too. */
   remove(workspaceId: string, profileId: string): void;
   settle(): void;
@@ -41,16 +46,15 @@ export function createSqliteTimerIndex(db: Database): SqliteTimerIndex {
   }
 
   return {
-    write(workspaceId, state) {
-      const timers = state.rules?.timers;
-      const previous = known.get(workspaceId)?.get(state.id);
+    write(workspaceId, profileId, timers) {
+      const previous = known.get(workspaceId)?.get(profileId);
       if (timers === undefined && previous === undefined) return;
       const armed = timers === undefined ? [] : armedTimers(timers);
       const signature = armed.length === 0 ? undefined : JSON.stringify(timers);
       if (signature === previous) return;
-      if (previous !== undefined) sql.deleteProfile.run(workspaceId, state.id);
-      for (const [ruleId, dueAt] of armed) sql.insert.run(workspaceId, state.id, ruleId, dueAt);
-      remember(workspaceId, state.id, signature);
+      if (previous !== undefined) sql.deleteProfile.run(workspaceId, profileId);
+      for (const [ruleId, dueAt] of armed) sql.insert.run(workspaceId, profileId, ruleId, dueAt);
+      remember(workspaceId, profileId, signature);
     },
     remove(workspaceId, profileId) {
       if (known.get(workspaceId)?.get(profileId) === undefined) return;
@@ -85,7 +89,7 @@ export function createSqliteTimerIndex(db: Database): SqliteTimerIndex {
 }
 
 /** The timers the table indexes: those with a finite due time. */
-function armedTimers(timers: Record<string, number>): [string, number][] {
+function armedTimers(timers: Readonly<Record<string, number>>): [string, number][] {
   return Object.entries(timers).filter(([, dueAt]) => Number.isFinite(dueAt));
 }
 

@@ -1,0 +1,260 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { OnrampEvent } from '../events/event.js';
+import { createMemoryEventLog } from '../log/memory-event-log.js';
+import { compileProfilePlan } from '../profiles/apply-event.js';
+import { createMemoryProfileStore } from '../profiles/memory-profile-store.js';
+import type { ProfileState } from '../profiles/profile.js';
+import type { ProfileCommit, ProfileStore } from '../profiles/profile-store.js';
+import { createManualClock } from '../time/clock.js';
+import { Processor } from './processor.js';
+
+// The flush takes its snapshot under the processor's lock and writes it without:
+// events go on being applied while a slow commit is awaited, flushes commit one
+// at a time in order, and a failed commit loses nothing and counts nothing twice,
+// merges and eviction included.
+
+const clock = createManualClock(Date.UTC(2026, 5, 1, 12));
+const plan = compileProfilePlan({
+  windows: ['1h', '24h'],
+  bucketsPerWindow: 60,
+  sessionTimeout: '30m',
+  maxEventNames: 100,
+  maxAnonymousIds: 3,
+  maxGroups: 10,
+  engagement: { window: '24h', weights: { Clicked: 1 }, max: 100 },
+});
+
+let messageCount = 0;
+function event(fields: Partial<OnrampEvent>): OnrampEvent {
+  const now = clock.now();
+  return {
+    type: 'track',
+    event: 'Clicked',
+    messageId: `f${messageCount++}`,
+    timestamp: now,
+    receivedAt: now,
+    ...fields,
+  };
+}
+
+interface HeldCommit {
+  commit: ProfileCommit;
+  /** Writes it to the real store, or fails it with `error`. */
+  release(error?: Error): void;
+}
+
+/** A memory store whose commits wait for release() while `holding` is true. */
+function slowStore(store = createMemoryProfileStore()) {
+  const held: HeldCommit[] = [];
+  const state = { holding: true };
+  const wrapped: ProfileStore = {
+    ...store,
+    commit(commit) {
+      if (!state.holding) return store.commit(commit);
+      return new Promise<void>((resolve, reject) => {
+        held.push({
+          commit,
+          release: (error) => (error ? reject(error) : store.commit(commit).then(resolve, reject)),
+        });
+      });
+    },
+  };
+  return { store, wrapped, held, state };
+}
+
+function setup(
+  store: ProfileStore,
+  log = createMemoryEventLog({ partitions: 1, dedupWindowMs: 86_400_000, clock }),
+  cacheCapacity?: number,
+) {
+  let ids = 0;
+  const processor = new Processor({
+    log,
+    store,
+    clock,
+    planOf: () => plan,
+    newProfileId: () => `p${ids++}-${Math.random().toString(36).slice(2, 6)}`,
+    readBatch: 5,
+    ...(cacheCapacity === undefined ? {} : { cacheCapacity }),
+  });
+  const append = (...events: OnrampEvent[]) =>
+    log.append(events.map((e) => ({ workspaceId: 'ws', event: e })));
+  const countOf = async (identity: `u:${string}` | `a:${string}`) =>
+    (await processor.findProfile('ws', { identity }))?.eventCount ?? 0;
+  return { log, processor, append, countOf };
+}
+
+/** Turns of the event loop until `done()` or a bound; fails the test at the bound. */
+async function until(done: () => boolean, what: string): Promise<void> {
+  for (let turn = 0; turn < 1_000 && !done(); turn++) {
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  assert.ok(done(), `timed out waiting for ${what}`);
+}
+
+function storedState(commit: ProfileCommit, profileId: string): ProfileState | undefined {
+  const write = commit.profiles.find((candidate) => candidate.profileId === profileId);
+  return write === undefined ? undefined : (JSON.parse(write.json) as ProfileState);
+}
+
+test('events go on being applied while a slow commit is awaited; the commit holds the snapshot only', async () => {
+  const slow = slowStore();
+  const { processor, append, countOf } = setup(slow.wrapped);
+  await processor.start();
+  await append(event({ userId: 'ann' }), event({ userId: 'ann' }), event({ userId: 'bob' }));
+  await processor.catchUp();
+  const annId = (await processor.findProfile('ws', { identity: 'u:ann' }))?.id as string;
+  const flushed = processor.flush();
+  await until(() => slow.held.length === 1, 'the commit');
+
+  await append(event({ userId: 'ann' }), event({ userId: 'cid' }));
+  assert.equal(await processor.catchUp(), 2, 'applied while the commit is awaited');
+  assert.equal(await countOf('u:ann'), 3);
+  assert.equal(processor.stats().dirty, 2, 'ann and cid changed since the snapshot');
+
+  const [first] = slow.held as [HeldCommit];
+  assert.deepEqual(first.commit.checkpoints, new Map([[0, 3]]));
+  assert.equal(storedState(first.commit, annId)?.eventCount, 2, 'serialized at the snapshot');
+  first.release();
+  await flushed;
+  assert.deepEqual(await slow.store.loadCheckpoints(), new Map([[0, 3]]));
+
+  slow.state.holding = false;
+  await processor.flush();
+  assert.deepEqual(await slow.store.loadCheckpoints(), new Map([[0, 5]]));
+  assert.equal((await slow.store.loadProfiles('ws', [annId])).get(annId)?.eventCount, 3);
+});
+
+test('flushes commit one at a time, in call order, each from its own snapshot', async () => {
+  const slow = slowStore();
+  const { processor, append } = setup(slow.wrapped);
+  await processor.start();
+  await append(event({ userId: 'ann' }));
+  await processor.catchUp();
+  const order: string[] = [];
+  const first = processor.flush().then(() => order.push('first'));
+  await until(() => slow.held.length === 1, 'the first commit');
+  await append(event({ userId: 'ann' }));
+  await processor.catchUp();
+  const second = processor.flush().then(() => order.push('second'));
+  for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(slow.held.length, 1, 'the second snapshot waits for the first commit');
+
+  slow.held[0]?.release();
+  await until(() => slow.held.length === 2, 'the second commit');
+  assert.deepEqual(slow.held[1]?.commit.checkpoints, new Map([[0, 2]]));
+  slow.held[1]?.release();
+  await Promise.all([first, second]);
+  assert.deepEqual(order, ['first', 'second']);
+});
+
+test('a commit that fails while events are applied loses nothing and counts nothing twice after a restart', async () => {
+  const slow = slowStore();
+  const log = createMemoryEventLog({ partitions: 1, dedupWindowMs: 86_400_000, clock });
+  const { processor, append } = setup(slow.wrapped, log, 0);
+  await processor.start();
+  // ann and an anonymous visitor v1; everything flushed and evicted (capacity 0).
+  await append(event({ userId: 'ann' }), event({ anonymousId: 'v1' }), event({ userId: 'bob' }));
+  await processor.catchUp();
+  slow.state.holding = false;
+  await processor.flush();
+  slow.state.holding = true;
+
+  await append(event({ userId: 'ann' }), event({ anonymousId: 'v1' }), event({ userId: 'bob' }));
+  await processor.catchUp();
+  const failing = processor.flush();
+  await until(() => slow.held.length === 1, 'the commit');
+  // Meanwhile: v1 signs in as ann (a merge of a profile the failing commit writes), bob again, dan is new.
+  await append(
+    event({ type: 'identify', event: undefined, userId: 'ann', anonymousId: 'v1' }),
+    event({ userId: 'bob' }),
+    event({ userId: 'dan' }),
+  );
+  await processor.catchUp();
+  slow.held[0]?.release(new Error('disk full'));
+  await assert.rejects(failing, /disk full/);
+
+  slow.state.holding = false;
+  await processor.flush();
+  assert.deepEqual(await slow.store.loadCheckpoints(), new Map([[0, 9]]));
+
+  const restarted = setup(slow.store, log);
+  await restarted.processor.start();
+  assert.equal(await restarted.processor.catchUp(), 0, 'the store holds everything');
+  assert.equal(await restarted.countOf('u:ann'), 5, 'ann: 2 of her own, 2 of v1, the identify');
+  assert.equal(await restarted.countOf('a:v1'), 5);
+  assert.equal(await restarted.countOf('u:bob'), 3);
+  assert.equal(await restarted.countOf('u:dan'), 1);
+  assert.equal(await slow.store.countProfiles('ws'), 3, 'the merged visitor is gone');
+});
+
+test('a crash while a commit is in flight replays from the previous checkpoint', async () => {
+  const slow = slowStore();
+  const log = createMemoryEventLog({ partitions: 1, dedupWindowMs: 86_400_000, clock });
+  const { processor, append } = setup(slow.wrapped, log);
+  await processor.start();
+  await append(event({ userId: 'ann' }), event({ userId: 'bob' }));
+  await processor.catchUp();
+  slow.state.holding = false;
+  await processor.flush();
+  slow.state.holding = true;
+  await append(event({ userId: 'ann' }), event({ userId: 'ann' }));
+  await processor.catchUp();
+  void processor.flush();
+  await until(() => slow.held.length === 1, 'the commit');
+  await append(event({ userId: 'bob' }));
+  await processor.catchUp();
+  // The process dies here: the held commit is never written.
+
+  const restarted = setup(slow.store, log);
+  await restarted.processor.start();
+  assert.equal(await restarted.processor.catchUp(), 3);
+  assert.equal(await restarted.countOf('u:ann'), 3);
+  assert.equal(await restarted.countOf('u:bob'), 2);
+});
+
+test('while a merge is being written, an identity the store still links to the merged profile reaches the survivor', async () => {
+  const slow = slowStore();
+  slow.state.holding = false;
+  const log = createMemoryEventLog({ partitions: 1, dedupWindowMs: 86_400_000, clock });
+  const first = setup(slow.wrapped, log);
+  await first.processor.start();
+  // bob on four devices: his profile lists the last three (maxAnonymousIds 3), the
+  // store links all four. eve is another known user.
+  await first.append(
+    ...['d1', 'd2', 'd3', 'd4'].map((id) => event({ userId: 'bob', anonymousId: id })),
+  );
+  await first.append(event({ userId: 'eve' }));
+  await first.processor.catchUp();
+  await first.processor.flush();
+
+  // A fresh processor (cold cache): eve aliases bob, so bob's profile is merged into eve's.
+  const { processor, append, countOf } = setup(slow.wrapped, log);
+  await processor.start();
+  await append(event({ type: 'alias', event: undefined, userId: 'eve', previousId: 'bob' }));
+  await processor.catchUp();
+  const eveId = (await processor.findProfile('ws', { identity: 'u:eve' }))?.id;
+  slow.state.holding = true;
+  const flushed = processor.flush();
+  await until(() => slow.held.length === 1, 'the commit');
+  assert.equal(slow.held[0]?.commit.deletedProfiles.length, 1);
+  // The store still links d1 to bob's profile (and still has it) while the merge is written.
+  await append(event({ anonymousId: 'd1' }));
+  await processor.catchUp();
+  assert.equal((await processor.findProfile('ws', { identity: 'a:d1' }))?.id, eveId);
+  slow.held[0]?.release();
+  await flushed;
+  slow.state.holding = false;
+  await append(event({ anonymousId: 'd1' }));
+  await processor.catchUp();
+  await processor.flush();
+  assert.equal(await countOf('u:eve'), 8, '4 of bob, 1 of eve, the alias, 2 from d1');
+  assert.equal(await slow.store.countProfiles('ws'), 1, "bob's profile did not come back");
+
+  const restarted = setup(slow.store, log);
+  await restarted.processor.start();
+  assert.equal(await restarted.processor.catchUp(), 0);
+  assert.equal(await restarted.countOf('a:d1'), 8);
+  assert.equal(await restarted.countOf('u:bob'), 8);
+});
