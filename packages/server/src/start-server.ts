@@ -63,6 +63,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     partitions: env.partitions,
     clock,
     dedupWindowMs: dedupWindowOf(settings),
+    onError: (error) =>
+      logger.error(
+        { err: error },
+        "WAL checkpoint worker failed; SQLite's own checkpoints are back on",
+      ),
   });
   const { workspace, generated } = await ensureDefaultWorkspace(
     storage.workspaces,
