@@ -277,6 +277,22 @@ describe('decide', () => {
     assert.equal(again.decisions['banner']?.content?.id, 'promo');
   });
 
+  it('hides a dismissed default for good', () => {
+    const set = compile();
+    const profile = identified(set, { first_name: 'Ada' });
+    applyInteraction(
+      profile,
+      trackEvent('Content Dismissed', T0 + 5, {
+        properties: { placement: 'banner', content: 'welcome' },
+      }),
+    );
+    assert.deepEqual(decide(set, profile, request()).decisions['banner'], {
+      placement: 'banner',
+      content: null,
+      reason: { type: 'none' },
+    });
+  });
+
   it('stops after maxShows', () => {
     const set = compile([
       {

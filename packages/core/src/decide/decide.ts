@@ -113,7 +113,7 @@ function decidePlacement(run: Run, placement: string): Decision {
   const fallback: FallbackReason | undefined =
     error?.code ?? (run.personalized ? undefined : 'no-consent');
   const defaultId = run.runtime.placements.get(placement)?.defaultContent;
-  if (defaultId !== undefined && !isDismissed(run, defaultId, undefined)) {
+  if (defaultId !== undefined && !isDismissed(run, defaultId)) {
     const reason: DecisionReason =
       fallback === undefined ? { type: 'default' } : { type: 'default', fallback };
     const shown = show(run, placement, { content: defaultId, reason });
@@ -200,7 +200,7 @@ function flowCandidate(run: Run, placement: string): Candidate | undefined {
     if (view.nextBest === undefined) continue;
     const step = flow.stepsById.get(view.nextBest);
     if (step?.content === undefined || step.placement !== placement) continue;
-    if (isDismissed(run, step.content, undefined)) continue;
+    if (isDismissed(run, step.content)) continue;
     return {
       content: step.content,
       reason: {
@@ -216,11 +216,9 @@ function flowCandidate(run: Run, placement: string): Candidate | undefined {
   return undefined;
 }
 
-function isDismissed(run: Run, content: string, afterDismiss: number | undefined): boolean {
-  if (run.profile === undefined) return false;
-  const at = dismissedAt(run.profile, content);
-  if (at === undefined || afterDismiss === 0) return false;
-  return afterDismiss === undefined || at + afterDismiss > run.request.now;
+/** Default and flow-step content the user dismissed stays hidden (only rules say otherwise). */
+function isDismissed(run: Run, content: string): boolean {
+  return run.profile !== undefined && dismissedAt(run.profile, content) !== undefined;
 }
 
 /** Renders a candidate; a failure is recorded and reported for the fallback. */
