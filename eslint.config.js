@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'data/**', '.tmp/**'] },
+  { ignores: ['**/node_modules/**', 'data/**', '.tmp/**', '**/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -56,6 +56,31 @@ export default tseslint.config(
                 'node:worker_threads',
               ],
               message: 'core does no I/O.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The SDK runs in browsers and Node and has no runtime dependencies; React has the SDK as a peer.
+    files: [
+      'packages/sdk/src/**/*.ts',
+      'packages/react/src/**/*.{ts,tsx}',
+      'examples/**/*.{ts,tsx}',
+    ],
+    languageOptions: { globals: { ...globals.browser, ...globals.node } },
+  },
+  {
+    files: ['packages/sdk/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@onramp/*', 'node:*'],
+              message: 'the SDK has no runtime dependencies and runs in browsers.',
             },
           ],
         },

@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
-const skip = new Set(['node_modules', 'data', '.git', '.tmp']);
+const skip = new Set(['node_modules', 'data', '.git', '.tmp', 'dist']);
 
 function findTests(dir, found = []) {
   for (const name of readdirSync(dir)) {
@@ -20,6 +20,7 @@ function findTests(dir, found = []) {
 const filters = process.argv.slice(2);
 const files = findTests(join(root, 'packages'))
   .concat(findTests(join(root, 'bench')))
+  .concat(findTests(join(root, 'examples')))
   .filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)))
   .sort();
 if (files.length === 0) {
