@@ -108,7 +108,7 @@ describe('type-specific fields', () => {
     );
   });
 
-  it('checklist: needs a flow, which only checklists may have', () => {
+  it('checklist: needs a flow, which only checklists and tours may have', () => {
     assert.deepEqual(
       problems({ type: 'checklist', flow: 'setup', fields: { title: 'Setup' } }),
       [],
@@ -120,7 +120,12 @@ describe('type-specific fields', () => {
       ['flow', 'a checklist needs "flow": the flow it shows'],
     ]);
     assert.deepEqual(problems({ type: 'banner', flow: 'setup', fields: { title: 'T' } }), [
-      ['flow', '"flow" is only allowed on checklists'],
+      ['flow', '"flow" is only allowed on checklists and tours'],
+    ]);
+    const tour = { target: '#a', step: 'one' };
+    assert.deepEqual(problems({ type: 'tour', flow: 'setup', fields: { steps: [tour] } }), []);
+    assert.deepEqual(problems({ type: 'tour', fields: { steps: [{ ...tour, step: 7 }] } }), [
+      ['fields.steps.0.step', '"step" must be the id of a step of the tour\'s flow'],
     ]);
   });
 });

@@ -73,6 +73,8 @@ function checkText(
   }
 }
 
+const stepId = '"step" must be the id of a step of the tour\'s flow';
+
 function checkSteps(steps: unknown, path: Path, issues: RuleIssue[]): void {
   if (!Array.isArray(steps) || steps.length === 0 || steps.length > maxTourSteps) {
     issues.push({ path, message: `a tour needs "steps": a list of 1 to ${maxTourSteps} steps` });
@@ -84,5 +86,6 @@ function checkSteps(steps: unknown, path: Path, issues: RuleIssue[]): void {
       return;
     }
     checkText(step as Fields, 'target', [...path, index], true, issues, `a step needs ${selector}`);
+    checkText(step as Fields, 'step', [...path, index], false, issues, stepId);
   });
 }

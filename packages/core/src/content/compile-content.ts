@@ -121,7 +121,7 @@ function compileItem(
   };
 }
 
-/** The item's type when known; also checks `flow` (checklists only, and required there). */
+/** The item's type when known; also checks `flow` (checklists need one, tours may have one). */
 function checkType(item: ContentItem, path: Path, issues: RuleIssue[]): ContentType | undefined {
   const type = (contentTypes as readonly unknown[]).includes(item.type) ? item.type : undefined;
   if (type === undefined) {
@@ -136,8 +136,11 @@ function checkType(item: ContentItem, path: Path, issues: RuleIssue[]): ContentT
       message: 'a checklist needs "flow": the flow it shows',
     });
   }
-  if (type !== 'checklist' && item.flow !== undefined) {
-    issues.push({ path: [...path, 'flow'], message: '"flow" is only allowed on checklists' });
+  if (type !== 'checklist' && type !== 'tour' && item.flow !== undefined) {
+    issues.push({
+      path: [...path, 'flow'],
+      message: '"flow" is only allowed on checklists and tours',
+    });
   }
   return type;
 }

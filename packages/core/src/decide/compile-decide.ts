@@ -135,13 +135,33 @@ function compileStepTitles(
   return titles;
 }
 
-/** A checklist shows a flow of the same version. */
+/**
+ * A checklist or a tour shows a flow of the same version; a tour step's `step` names a
+ * step of that flow (its completion is the flow step's, so the server keeps the tour's
+ * progress), and a tour without a flow cannot name steps.
+ */
 function checkContentFlows(config: DecideConfig, issues: RuleIssue[]): void {
-  const flows = new Set((config.flows ?? []).map((flow) => flow.id));
+  const flows = new Map((config.flows ?? []).map((flow) => [flow.id, flow]));
   (config.content ?? []).forEach((item, index) => {
-    if (typeof item?.flow === 'string' && !flows.has(item.flow)) {
+    const flow = typeof item?.flow === 'string' ? flows.get(item.flow) : undefined;
+    if (typeof item?.flow === 'string' && flow === undefined) {
       issues.push({ path: ['(content)', index, 'flow'], message: `unknown flow "${item.flow}"` });
     }
+    if (item?.type !== 'tour') return;
+    const stepIds = new Set(flow?.steps?.map((step) => step.id));
+    const steps = (item.fields as { steps?: unknown }).steps;
+    if (!Array.isArray(steps)) return;
+    steps.forEach((step: unknown, i) => {
+      const id = (step as { step?: unknown } | null)?.step;
+      if (typeof id !== 'string' || stepIds.has(id)) return;
+      issues.push({
+        path: ['(content)', index, 'fields', 'steps', i, 'step'],
+        message:
+          flow === undefined
+            ? 'a tour step names a flow step only when the tour has a "flow"'
+            : `unknown step "${id}" of flow "${flow.id}"`,
+      });
+    });
   });
 }
 

@@ -405,6 +405,38 @@ describe('decide', () => {
     );
   });
 
+  it("gives a tour that names a flow that flow's progress, and checks its step ids", () => {
+    const tour = {
+      id: 'tour',
+      type: 'tour',
+      flow: 'start',
+      fields: { steps: [{ target: '#new', body: 'Create', step: 'create' }] },
+    };
+    const set = compile([], {
+      content: [...content, tour],
+      placements: [...placements, { id: 'tours', default: 'tour' }],
+    });
+    const result = decide(set, identified(set, {}), request({ placements: ['tours'] }));
+    const view = result.decisions['tours']?.content?.checklist;
+    assert.deepEqual(
+      view?.steps.map((step) => [step.id, step.status]),
+      [
+        ['create', 'todo'],
+        ['invite', 'todo'],
+      ],
+    );
+    const wrong = { ...tour, fields: { steps: [{ target: '#x', step: 'nope' }] } };
+    assert.throws(
+      () => compile([], { content: [...content, wrong] }),
+      /unknown step "nope" of flow "start"/,
+    );
+    const loose = { ...wrong, flow: undefined };
+    assert.throws(
+      () => compile([], { content: [...content, loose] }),
+      /names a flow step only when the tour has a "flow"/,
+    );
+  });
+
   it('picks the locale from the request, else the profile, through the fallback chain', () => {
     const set = compile();
     const profile = identified(set, { first_name: 'Ada' });
