@@ -1,3 +1,5 @@
+import type { OnrampError } from './errors.js';
+
 // The public shapes of @onramp/sdk. The React bindings and the demo code against these;
 // the wire shapes are those of docs/decide.md and docs/realtime.md#decision-stream.
 
@@ -173,6 +175,20 @@ export interface OnrampOptions {
   /** Injected for tests and Node: fetch, timers and the clock. */
   fetch?: typeof fetch;
   now?: () => number;
+  /**
+   * Called with every problem the SDK cannot throw: events refused by the engine (4xx other
+   * than 408/429, dropped; `messageIds` names them), a failing send (first failure of a run
+   * of retries), bad input to a tracking call, a refused stream. Without it, the first
+   * problem is logged once with console.warn.
+   */
+  onError?: (error: OnrampError) => void;
+  /** Timers for the flush interval, retries and reconnections (default: the global ones). */
+  timers?: {
+    setTimeout(callback: () => void, ms: number): unknown;
+    clearTimeout(handle: unknown): void;
+  };
+  /** Random numbers in [0, 1) for the backoff jitter (default Math.random). */
+  random?: () => number;
 }
 
 export interface EventOptions {
