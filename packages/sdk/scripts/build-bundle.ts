@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -15,7 +15,7 @@ export interface BundleSize {
 }
 
 export async function buildBundle(outdir = join(root, 'dist')): Promise<BundleSize[]> {
-  const common = {
+  const common: BuildOptions = {
     entryPoints: [join(root, 'src/index.ts')],
     bundle: true,
     minify: true,
@@ -23,10 +23,12 @@ export async function buildBundle(outdir = join(root, 'dist')): Promise<BundleSi
     platform: 'browser',
     legalComments: 'none',
     logLevel: 'silent',
-  } as const;
-  const files = [join(outdir, 'onramp.mjs'), join(outdir, 'onramp.iife.js')];
-  await build({ ...common, format: 'esm', outfile: files[0] });
-  await build({ ...common, format: 'iife', globalName: 'Onramp', outfile: files[1] });
+  };
+  const esm = join(outdir, 'onramp.mjs');
+  const iife = join(outdir, 'onramp.iife.js');
+  await build({ ...common, format: 'esm', outfile: esm });
+  await build({ ...common, format: 'iife', globalName: 'Onramp', outfile: iife });
+  const files = [esm, iife];
   return files.map((file) => {
     const bytes = readFileSync(file);
     return { file, bytes: bytes.length, gzipBytes: gzipSync(bytes, { level: 9 }).length };
