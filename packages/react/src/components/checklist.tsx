@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource react */
 import { useId, useRef, type CSSProperties, type ReactNode } from 'react';
 import type { FlowStepView } from '@onramp/sdk';
 import { useChecklist, type ChecklistState } from '../hooks/use-flow.js';

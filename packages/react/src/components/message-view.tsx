@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource react */
 import { useId, useRef, type CSSProperties, type ReactNode } from 'react';
 import type { PlacementState } from '../hooks/use-placement.js';
 import { decodeEntities } from '../text/decode-entities.js';

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource react */
 import type { CSSProperties, ReactNode } from 'react';
 import { usePlacement, type PlacementState } from '../hooks/use-placement.js';
 import { Checklist } from './checklist.js';

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource react */
 import { useId, type CSSProperties, type ReactNode } from 'react';
 import { useFlow } from '../hooks/use-flow.js';
 import { classes } from './class-names.js';

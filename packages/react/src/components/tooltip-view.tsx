@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource react */
 import type { ReactNode } from 'react';
 import { stringField, textField } from '../text/fields.js';
 import { ContextualTooltip } from './contextual-tooltip.js';

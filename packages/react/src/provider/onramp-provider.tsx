@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource react */
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { createOnramp } from '@onramp/sdk';
 import type { OnrampClient, OnrampOptions, SubscribeOptions } from '@onramp/sdk';
