@@ -110,12 +110,12 @@ function useAnchorPosition(anchor: Element | null, side: 'top' | 'bottom'): CSSP
       });
     };
     update();
-    addEventListener('scroll', update, true);
-    addEventListener('resize', update);
+    window.addEventListener('scroll', update, true);
+    window.addEventListener('resize', update);
     return () => {
       cancelAnimationFrame(frame);
-      removeEventListener('scroll', update, true);
-      removeEventListener('resize', update);
+      window.removeEventListener('scroll', update, true);
+      window.removeEventListener('resize', update);
     };
   }, [anchor, side]);
   return position;

@@ -79,22 +79,22 @@ export async function render(node: ReactNode): Promise<Rendered> {
 
 /**
  * Polls `check` (inside act, so React commits pending updates) until it returns a value
- * other than undefined/false, or fails after timeoutMs. For pushes over the network,
+ * other than undefined, null or false, or fails after timeoutMs. For pushes over the network,
  * where no clock can be injected.
  */
 export async function waitFor<T>(
-  check: () => T | undefined | false,
+  check: () => T | undefined | null | false,
   message: string,
   timeoutMs = 5000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    let value: T | undefined | false = undefined;
+    let value: T | undefined | null | false = undefined;
     await act(async () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
     });
     value = check();
-    if (value !== undefined && value !== false) return value;
+    if (value !== undefined && value !== null && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for: ${message}`);
   }
 }
