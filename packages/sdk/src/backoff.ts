@@ -28,7 +28,10 @@ export function backoffDelay(
 export function retryAfterMs(header: string | null, now: number): number | undefined {
   if (header === null || header.trim() === '') return undefined;
   const text = header.trim();
-  const ms = /^\d+$/.test(text) ? Number(text) * 1000 : Date.parse(text) - now;
+  // delta-seconds, or an HTTP date (every HTTP date form begins with the day's name).
+  let ms = Number.NaN;
+  if (/^\d+$/.test(text)) ms = Number(text) * 1000;
+  else if (/^[A-Za-z]/.test(text)) ms = Date.parse(text) - now;
   if (!Number.isFinite(ms)) return undefined;
   return Math.min(Math.max(0, ms), maxRetryAfterMs);
 }

@@ -79,7 +79,8 @@ export function createDecisionStream(options: DecisionStreamOptions): DecisionSt
   const retryLater = (error: OnrampError | undefined) => {
     failures++;
     if (error !== undefined && failures === 1) options.report(error);
-    const base = serverRetry ?? options.retry.minDelayMs;
+    // The server's `retry:` is the base, within the client's maximum.
+    const base = Math.min(serverRetry ?? options.retry.minDelayMs, options.retry.maxDelayMs);
     const delay = backoffDelay(failures, { ...options.retry, minDelayMs: base }, options.random);
     reconnectTimer = timers.setTimeout(() => {
       reconnectTimer = undefined;
