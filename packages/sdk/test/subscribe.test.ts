@@ -7,7 +7,13 @@ import {
   type OnrampError,
   type OnrampOptions,
 } from '../src/index.js';
-import { eventually, freePort, recordingFetch, startEngine, type Engine } from './support/engine.js';
+import {
+  eventually,
+  freePort,
+  recordingFetch,
+  startEngine,
+  type Engine,
+} from './support/engine.js';
 
 // The decision stream over fetch against the real engine: merges, resume, identity changes.
 
@@ -43,7 +49,9 @@ const nth = (updates: DecisionUpdate[], n: number) =>
 
 async function connections(): Promise<number> {
   const text = await (await fetch(`${engine.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('onramp_decision_connections{transport="sse"}'));
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith('onramp_decision_connections{transport="sse"}'));
   return Number(line?.split(' ')[1] ?? 0);
 }
 
@@ -90,11 +98,18 @@ describe('subscribe', () => {
     engine = await startEngine({ port, dataDir });
     // Reconnected: resumed from the last id, the state had not changed, so nothing is resent.
     await eventually(
-      () => (streamRequests().some((r) => r.url.includes(`lastEventId=${encodeURIComponent(first.id)}`)) ? true : undefined),
+      () =>
+        streamRequests().some((r) => r.url.includes(`lastEventId=${encodeURIComponent(first.id)}`))
+          ? true
+          : undefined,
       8000,
       'a resumed connection',
     );
-    await eventually(async () => ((await connections()) === 1 ? true : undefined), 5000, 'reconnected');
+    await eventually(
+      async () => ((await connections()) === 1 ? true : undefined),
+      5000,
+      'reconnected',
+    );
     onramp.track('Limit Reached');
     const change = await nth(updates, 2);
     assert.equal(change.full, false, 'resumed: the next message is a change, not a full state');
@@ -112,7 +127,14 @@ describe('subscribe', () => {
     assert.ok(streamRequests()[0]?.url.includes(`anonymousId=${onramp.anonymousId}`));
 
     onramp.identify('lin', { name: 'Lin' }, { token: engine.token('lin') });
-    await eventually(() => (updates.at(-1)?.decisions['banner']?.content?.fields['title'] === 'Welcome, Lin' ? true : undefined), 5000, "Lin's banner");
+    await eventually(
+      () =>
+        updates.at(-1)?.decisions['banner']?.content?.fields['title'] === 'Welcome, Lin'
+          ? true
+          : undefined,
+      5000,
+      "Lin's banner",
+    );
     const userRequest = streamRequests().at(-1)?.url ?? '';
     assert.ok(userRequest.includes('userId=lin') && !userRequest.includes('anonymousId'));
     assert.ok(!userRequest.includes('lastEventId'), 'a new identity does not resume the old one');
@@ -124,16 +146,25 @@ describe('subscribe', () => {
     const fresh = await nth(updates, count + 2);
     assert.equal(fresh.decisions['banner']?.content?.fields['title'], 'Welcome, there');
     assert.ok(streamRequests().at(-1)?.url.includes(`anonymousId=${onramp.anonymousId}`));
-    await eventually(async () => ((await connections()) === 1 ? true : undefined), 5000, 'one stream');
+    await eventually(
+      async () => ((await connections()) === 1 ? true : undefined),
+      5000,
+      'one stream',
+    );
     await onramp.close();
   });
 
   it('reports a refused stream and does not retry it', async () => {
-    const { onramp, errors, streamRequests } = client({ userId: 'kim', userToken: engine.token('ada') });
+    const { onramp, errors, streamRequests } = client({
+      userId: 'kim',
+      userToken: engine.token('ada'),
+    });
     onramp.subscribe(() => assert.fail('no update'), { placements: ['banner'] });
     const error = await eventually(() => errors[0], 5000, 'the error');
     assert.equal(error.status, 403);
-    assert.deepEqual(error.errors, [{ field: 'querystring.token', message: 'does not match userId' }]);
+    assert.deepEqual(error.errors, [
+      { field: 'querystring.token', message: 'does not match userId' },
+    ]);
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(streamRequests().length, 1);
 
