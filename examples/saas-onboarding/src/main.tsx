@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { createOnramp } from '@onramp/sdk';
 import { App } from './app.js';
 import { fetchDemoConfig, loadSession } from './session.js';
+import 'driver.js/dist/driver.css'; // the tour's popovers (driver.js)
 import './styles.css';
 
 // Boot: ask the demo backend where the engine is, then create one Onramp client for the
