@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { act } from 'react';
 import { createOnramp } from '@onramp/sdk';
 import type { OnrampClient } from '@onramp/sdk';
-import { OnrampProvider, Placement, usePlacement } from '../src/index.js';
+import { OnrampProvider, Placement, usePlacement, type PlacementState } from '../src/index.js';
 import { h, installDom, render, waitFor } from './support/dom.js';
 import { startEngine, type TestEngine } from './support/engine.js';
 
@@ -153,7 +153,10 @@ describe('<Placement>', () => {
         h(Custom),
         h(Placement, { id: 'modal', fallback: h('i', { id: 'empty' }, 'nothing') }),
         h(Placement, { id: 'no-such-placement', fallback: h('i', { id: 'unknown' }, '?') }),
-        h(Placement, { id: 'banner' }, (state) => h('b', { id: 'custom' }, state.content?.id)),
+        h(Placement, {
+          id: 'banner',
+          children: (state: PlacementState) => h('b', { id: 'custom' }, state.content?.id),
+        }),
       ),
     );
     await waitFor(

@@ -89,11 +89,10 @@ export async function waitFor<T>(
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    let value: T | undefined | null | false = undefined;
     await act(async () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
     });
-    value = check();
+    const value = check();
     if (value !== undefined && value !== null && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for: ${message}`);
   }

@@ -1,26 +1,44 @@
 import { Value } from '@sinclair/typebox/value';
-import {
-  ContentItemSchema,
-  FlowSchema,
-  PlacementSchema,
-  RuleSchema,
-  type ContentItem,
-  type FlowDefinition,
-  type PlacementDefinition,
-  type RuleDefinition,
-} from '@onramp/core';
-import { signUserToken } from '../../../server/src/realtime/user-token.js';
-import {
-  sendBatch,
-  startTestServer,
-  type TestServer,
-} from '../../../server/src/testing/test-server.js';
+
+/**
+ * The parts of the server and core used here, imported by names TypeScript does not
+ * follow: this project compiles with the DOM library, under which their sources do not
+ * typecheck (their own project checks them). As in the SDK's tests.
+ */
+interface ProfileLike {
+  flows: Record<string, { completedAt?: string; done?: Record<string, string> } | undefined>;
+  interactions: Record<string, Record<string, unknown> | undefined>;
+}
+export interface TestServer {
+  url: string;
+  workspace: { id: string; writeKey: string; identitySecret: string };
+  engine: {
+    flush(): Promise<void>;
+    rules: { publish(workspaceId: string, config: object): Promise<unknown> };
+    getProfile(workspaceId: string, lookup: { userId: string }): Promise<ProfileLike | undefined>;
+  };
+  close(): Promise<void>;
+}
+type Schema = Parameters<typeof Value.Default>[0];
+const testServerPath: string = '../../../server/src/testing/test-server.js';
+const userTokenPath: string = '../../../server/src/realtime/user-token.js';
+const corePath: string = '@onramp/core';
+const { startTestServer, sendBatch } = (await import(testServerPath)) as {
+  startTestServer(options: { flushIntervalMs: number }): Promise<TestServer>;
+  sendBatch(server: TestServer, messages: Record<string, unknown>[]): Promise<void>;
+};
+const { signUserToken } = (await import(userTokenPath)) as {
+  signUserToken(userId: string, secret: string): string;
+};
+const { ContentItemSchema, FlowSchema, PlacementSchema, RuleSchema } = (await import(
+  corePath
+)) as Record<'ContentItemSchema' | 'FlowSchema' | 'PlacementSchema' | 'RuleSchema', Schema>;
 
 // A real engine (SQLite, processor, decision stream) with the config the React tests use.
 
 type Json = Record<string, unknown>;
-const fill = <T>(schema: Parameters<typeof Value.Default>[0], items: Json[]): T[] =>
-  items.map((item) => Value.Default(schema, structuredClone(item)) as T);
+const fill = (schema: Schema, items: Json[]): unknown[] =>
+  items.map((item) => Value.Default(schema, structuredClone(item)));
 
 export const content: Json[] = [
   {
@@ -128,10 +146,10 @@ export async function startEngine(): Promise<TestEngine> {
   const server = await startTestServer({ flushIntervalMs: 10 });
   await server.engine.rules.publish(server.workspace.id, {
     source: 'api',
-    rules: fill<RuleDefinition>(RuleSchema, rules),
-    content: fill<ContentItem>(ContentItemSchema, content),
-    placements: fill<PlacementDefinition>(PlacementSchema, placements),
-    flows: fill<FlowDefinition>(FlowSchema, flows),
+    rules: fill(RuleSchema, rules),
+    content: fill(ContentItemSchema, content),
+    placements: fill(PlacementSchema, placements),
+    flows: fill(FlowSchema, flows),
   });
   return {
     server,
@@ -143,7 +161,7 @@ export async function startEngine(): Promise<TestEngine> {
     async interactions(userId, contentId) {
       await server.engine.flush();
       const profile = await server.engine.getProfile(server.workspace.id, { userId });
-      return profile?.interactions[contentId] as Record<string, unknown> | undefined;
+      return profile?.interactions[contentId];
     },
   };
 }
