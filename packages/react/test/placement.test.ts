@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { act } from 'react';
+import { StrictMode, act } from 'react';
 import { createOnramp } from '@onramp/sdk';
 import type { OnrampClient } from '@onramp/sdk';
-import { OnrampProvider, Placement, usePlacement, type PlacementState } from '../src/index.js';
+import {
+  OnrampProvider,
+  Placement,
+  useDecisions,
+  useOnramp,
+  usePlacement,
+  type PlacementState,
+} from '../src/index.js';
 import { h, installDom, render, waitFor } from './support/dom.js';
 import { startEngine, type TestEngine } from './support/engine.js';
 
@@ -185,5 +192,40 @@ describe('<Placement>', () => {
     }
     assert.match(String(errors[0]), /need an <OnrampProvider> above them/);
     assert.match(String(errors[1]), /needs a `client` or `options`/);
+  });
+
+  it('creates its own client from options, under StrictMode, and shows once', async () => {
+    const seen: string[][] = [];
+    let owned: OnrampClient | undefined;
+    function Probe() {
+      const { ready, decisions } = useDecisions();
+      owned = useOnramp();
+      if (ready) seen.push(Object.keys(decisions).sort());
+      return null;
+    }
+    const options = {
+      writeKey: engine.server.workspace.writeKey,
+      host: engine.server.url,
+      userId: 'sam',
+      userToken: engine.token('sam'),
+      flushIntervalMs: 10,
+    };
+    const view = await render(
+      h(
+        StrictMode,
+        null,
+        h(
+          OnrampProvider,
+          { options, placements: ['banner', 'modal'] },
+          h(Probe),
+          h(Placement, { id: 'banner' }),
+        ),
+      ),
+    );
+    await waitFor(() => view.container.querySelector('.onramp-banner'), 'banner');
+    assert.deepEqual(seen.at(-1), ['banner', 'modal'], 'only the placements asked for');
+    await owned?.flush();
+    assert.equal((await engine.interactions('sam', 'welcome'))?.['shown'], 1);
+    await view.unmount();
   });
 });

@@ -2,7 +2,7 @@
 import { useId, useRef, type CSSProperties, type ReactNode } from 'react';
 import type { PlacementState } from '../hooks/use-placement.js';
 import { decodeEntities } from '../text/decode-entities.js';
-import { ctaField, stringField } from '../text/fields.js';
+import { ctaField, safeUrl, stringField, textField } from '../text/fields.js';
 import { classes } from './class-names.js';
 import { FieldText } from './field-text.js';
 import { useShownWhenVisible } from './use-shown.js';
@@ -50,11 +50,11 @@ export function ContentBody(props: {
 }): ReactNode {
   const fields = props.state.content?.fields;
   const cta = ctaField(fields);
-  const image = stringField(fields, 'image');
+  const image = safeUrl(stringField(fields, 'image'));
   return (
     <div className="onramp-content">
       {image !== undefined && (
-        <img className="onramp-image" src={image} alt={stringField(fields, 'imageAlt') ?? ''} />
+        <img className="onramp-image" src={image} alt={textField(fields, 'imageAlt') ?? ''} />
       )}
       <FieldText
         as="h2"
