@@ -6,19 +6,17 @@ export interface Person {
   name: string;
   email: string;
   role: 'admin' | 'member' | 'manager';
-  referralCode?: string;
+  /** Signs up through this path instead of /signup: the referral path is /invite/<code>. */
+  via?: string;
 }
 
 /** Fills the demo's sign-up form and waits for the signed-in app. */
 export async function signUp(page: Page, appUrl: string, person: Person): Promise<void> {
-  await page.goto(`${appUrl}/signup`);
+  await page.goto(`${appUrl}${person.via ?? '/signup'}`);
   const form = page.getByRole('form', { name: 'Sign up' });
   await form.getByLabel('Name').fill(person.name);
   await form.getByLabel('Work email').fill(person.email);
   await form.getByLabel('Role').selectOption(person.role);
-  if (person.referralCode !== undefined) {
-    await form.getByLabel('Referral code (optional)').fill(person.referralCode);
-  }
   await form.getByRole('button', { name: 'Sign up' }).click();
   await page.getByTestId('who').waitFor();
 }

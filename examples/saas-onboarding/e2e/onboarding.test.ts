@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
-import { userIdFor } from '../server/demo-backend.js';
+import { referralCodeFor, userIdFor } from '../server/demo-backend.js';
 import { startDemoHarness, type DemoHarness } from './demo-harness.js';
 import {
   checklistProgress,
@@ -21,8 +21,14 @@ import {
 
 const idleAfterMs = 5000;
 const ada: Person = { name: 'Ada Lovelace', email: 'ada@example.com', role: 'admin' };
-const bob: Person = { name: 'Bob Marley', email: 'bob@example.com', role: 'member' };
 const adaId = userIdFor(ada.email);
+// Bob comes by Ada's referral link.
+const bob: Person = {
+  name: 'Bob Marley',
+  email: 'bob@example.com',
+  role: 'member',
+  via: `/invite/${referralCodeFor(adaId)}`,
+};
 /** Text only Ada's content has: her name, her id, the tutorial her reports bring. */
 const adaOnly = ['Ada', ada.email, adaId, 'Get more from reports', 'all set'];
 
@@ -119,10 +125,44 @@ describe('SaaS onboarding demo in Chromium', () => {
     await screenshot(adaPage, '04-checklist-complete');
   });
 
+  it('the product tour resumes on another device where it was left', async () => {
+    await adaPage.getByRole('button', { name: 'Take the tour' }).click();
+    const popover = adaPage.locator('.driver-popover');
+    await popover.getByText('Everything you work on lives here.').waitFor();
+    await popover.getByRole('button', { name: 'Next' }).click();
+    await popover.getByText('See how the work is going.').waitFor();
+    await screenshot(adaPage, '05-product-tour');
+    await popover.getByRole('button', { name: 'Close' }).click();
+    await popover.waitFor({ state: 'detached' });
+    // Another device: a new browser with Ada's session (her userId and token) only.
+    const session = await adaPage.evaluate('localStorage.getItem("acme-demo:session")');
+    const device = await harness.browser.newContext({
+      storageState: {
+        cookies: [],
+        origins: [
+          {
+            origin: harness.appUrl,
+            localStorage: [{ name: 'acme-demo:session', value: String(session) }],
+          },
+        ],
+      },
+    });
+    const other = await device.newPage();
+    await other.goto(harness.appUrl);
+    await other.getByRole('button', { name: 'Take the tour' }).click();
+    const resumed = other.locator('.driver-popover');
+    await resumed.getByText('See how the work is going.').waitFor();
+    assert.match(await resumed.innerText(), /2 of 4/);
+    await device.close();
+  });
+
   it("a second user in another browser context never sees the first user's content", async () => {
-    // Bob's own content: the member welcome and the member checklist.
+    // Bob's own content: the member welcome, the referral benefits, the member checklist.
     const welcome = placement(bobPage, 'welcome');
     await welcome.getByText('Welcome aboard, Bob!').waitFor();
+    const offer = placement(bobPage, 'offer');
+    await offer.getByText(`Referral code ${referralCodeFor(adaId)} applied`).waitFor();
+    assert.match(await offer.innerText(), /Your gift: a free month of the Team plan\./);
     await checklistProgress(bobPage).and(bobPage.locator('[aria-valuenow="33"]')).waitFor();
     assert.equal(await placement(bobPage, 'tutorial').count(), 0);
     assert.deepEqual(await leaksOf(bobPage), [], "Bob's page showed Ada's content");
@@ -140,6 +180,6 @@ describe('SaaS onboarding demo in Chromium', () => {
       `fetch(${JSON.stringify(url)}).then((response) => response.status)`,
     );
     assert.equal(status, 403);
-    await screenshot(bobPage, '05-second-user');
+    await screenshot(bobPage, '06-second-user');
   });
 });

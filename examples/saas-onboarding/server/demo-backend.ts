@@ -69,6 +69,11 @@ export function userIdFor(email: string): string {
   return `user-${createHash('sha256').update(email.trim().toLowerCase()).digest('hex').slice(0, 16)}`;
 }
 
+/** The code a user shares: whoever signs up with it (the referral path) gets the benefits. */
+export function referralCodeFor(userId: string): string {
+  return `ACME-${userId.slice(5, 11).toUpperCase()}`;
+}
+
 function signUp(response: ServerResponse, text: string, secret: string): void {
   const parsed = parseSignup(text);
   if ('error' in parsed) {
@@ -82,7 +87,7 @@ function signUp(response: ServerResponse, text: string, secret: string): void {
     email: parsed.email,
     role: parsed.role,
     ...(parsed.referralCode === undefined ? {} : { referredBy: parsed.referralCode }),
-    referralCode: `ACME-${userId.slice(5, 11).toUpperCase()}`,
+    referralCode: referralCodeFor(userId),
   };
   send(response, 200, { user, token: signUserToken(userId, secret) });
 }
