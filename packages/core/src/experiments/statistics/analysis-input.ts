@@ -9,7 +9,7 @@ import type { MultipleComparisonCorrection } from './multiple-comparisons.js';
 import { DEFAULT_SRM_THRESHOLD } from './sample-ratio-mismatch.js';
 import { DEFAULT_PLANNED_USERS } from './sequential.js';
 
-export interface VariantInput {
+export interface AnalysisVariant {
   id: string;
   /** Allocation weight (any scale; the SRM check compares users with weight shares). */
   weight: number;
@@ -30,7 +30,7 @@ interface MetricInputBase {
 }
 
 /** Metric aggregates, `data[i]` belonging to `variants[i]`. */
-export type MetricInput =
+export type AnalysisMetric =
   | (MetricInputBase & { type: 'proportion'; data: ProportionAggregate[] })
   | (MetricInputBase & { type: 'continuous'; data: ContinuousAggregate[] });
 
@@ -54,16 +54,16 @@ export interface AnalysisOptions {
 }
 
 export interface ExperimentInput {
-  variants: VariantInput[];
+  variants: AnalysisVariant[];
   /** The control's variant id (default: the first variant). */
   controlId?: string;
-  metrics: MetricInput[];
+  metrics: AnalysisMetric[];
   options?: AnalysisOptions;
 }
 
 export type ResolvedOptions = Required<AnalysisOptions>;
 
-export interface InputIssue {
+export interface AnalysisInputIssue {
   /** Path of the field at fault, e.g. "metrics.0.type". */
   path: string;
   message: string;

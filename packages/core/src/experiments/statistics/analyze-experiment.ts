@@ -18,15 +18,15 @@
  * It never throws: malformed structure or settings give `{ ok: false, issues }`, and bad
  * aggregates make the affected comparisons `unavailable` with a reason.
  */
-import type { InputIssue, ResolvedOptions } from './analysis-input.js';
+import type { AnalysisInputIssue, ResolvedOptions } from './analysis-input.js';
 import type { MetricAnalysis } from './analyze-metric.js';
 import { analyzeMetric } from './analyze-metric.js';
-import type { DecisionWarning } from './guidance.js';
+import type { GuidanceWarning } from './guidance.js';
 import type { SampleRatioMismatch } from './sample-ratio-mismatch.js';
 import { checkSampleRatio } from './sample-ratio-mismatch.js';
 import { validateAnalysisInput } from './validate-analysis-input.js';
 
-export type AnalysisWarning = DecisionWarning | 'single-variant';
+export type AnalysisWarning = GuidanceWarning | 'single-variant';
 
 export type ExperimentAnalysis =
   | {
@@ -38,7 +38,7 @@ export type ExperimentAnalysis =
       warnings: AnalysisWarning[];
       metrics: MetricAnalysis[];
     }
-  | { ok: false; issues: InputIssue[] };
+  | { ok: false; issues: AnalysisInputIssue[] };
 
 export function analyzeExperiment(input: unknown): ExperimentAnalysis {
   const validated = validateAnalysisInput(input);
@@ -55,10 +55,10 @@ export function analyzeExperiment(input: unknown): ExperimentAnalysis {
     { threshold: options.srmThreshold },
   );
   const warnings: AnalysisWarning[] = [];
-  const decisionWarnings: DecisionWarning[] = [];
+  const guidanceWarnings: GuidanceWarning[] = [];
   if (sampleRatio.checked && sampleRatio.mismatch) {
     warnings.push('sample-ratio-mismatch');
-    decisionWarnings.push('sample-ratio-mismatch');
+    guidanceWarnings.push('sample-ratio-mismatch');
   }
   if (variants.length < 2) warnings.push('single-variant');
   return {
@@ -68,7 +68,7 @@ export function analyzeExperiment(input: unknown): ExperimentAnalysis {
     sampleRatio,
     warnings,
     metrics: experiment.metrics.map((metric) =>
-      analyzeMetric(metric, variants, controlIndex, options, decisionWarnings),
+      analyzeMetric(metric, variants, controlIndex, options, guidanceWarnings),
     ),
   };
 }

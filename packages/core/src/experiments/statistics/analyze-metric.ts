@@ -10,13 +10,18 @@ import type {
   ProportionAggregate,
 } from './aggregates.js';
 import { summarizeContinuous, summarizeProportion } from './aggregates.js';
-import type { MetricInput, MetricRole, ResolvedOptions, VariantInput } from './analysis-input.js';
+import type {
+  AnalysisMetric,
+  MetricRole,
+  ResolvedOptions,
+  AnalysisVariant,
+} from './analysis-input.js';
 import type { BayesianComparison } from './bayesian.js';
 import { betaBinomialComparison, normalMeansComparison } from './bayesian.js';
 import type { ChiSquaredResult } from './chi-squared-test.js';
 import { chiSquaredTest } from './chi-squared-test.js';
-import type { Decision, DecisionReason, DecisionWarning } from './guidance.js';
-import { decide, unavailableDecision } from './guidance.js';
+import type { Guidance, GuidanceReason, GuidanceWarning } from './guidance.js';
+import { guideComparison, unavailableGuidance } from './guidance.js';
 import { adjustPValues, intervalAlpha } from './multiple-comparisons.js';
 import type { ProportionTestResult } from './proportion-test.js';
 import { twoProportionTest } from './proportion-test.js';
@@ -45,7 +50,7 @@ export interface BayesianSummary {
   riskOfKeepingControl: number;
 }
 
-export interface Comparison {
+export interface VariantComparison {
   variantId: string;
   /** The fixed-horizon test (intervals at level α, or α/m with a correction). */
   fixedHorizon:
@@ -57,18 +62,18 @@ export interface Comparison {
   /** The p-value the decision used, after the correction (null when unavailable). */
   adjustedPValue: number | null;
   bayesian: BayesianSummary | null;
-  decision: Decision;
+  guidance: Guidance;
 }
 
 export interface MetricAnalysis {
   metricId: string;
-  type: MetricInput['type'];
+  type: AnalysisMetric['type'];
   role: MetricRole;
   higherIsBetter: boolean;
   /** Pearson's chi-squared test across all variants (proportion metrics, 2+ variants). */
   overall: ChiSquaredResult | null;
   variants: VariantSummary[];
-  comparisons: Comparison[];
+  comparisons: VariantComparison[];
 }
 
 type Computed = {
@@ -79,7 +84,7 @@ type Computed = {
   weights: { control: number; treatment: number };
 };
 
-const failureReasons: Record<ComparisonFailure['reason'], DecisionReason> = {
+const failureReasons: Record<ComparisonFailure['reason'], GuidanceReason> = {
   'invalid-control': 'invalid-data',
   'invalid-treatment': 'invalid-data',
   'no-control-data': 'no-data',
@@ -88,7 +93,10 @@ const failureReasons: Record<ComparisonFailure['reason'], DecisionReason> = {
   'zero-variance': 'zero-variance',
 };
 
-function summarize(metric: MetricInput, index: number): VariantSummary['moments'] | AggregateIssue {
+function summarize(
+  metric: AnalysisMetric,
+  index: number,
+): VariantSummary['moments'] | AggregateIssue {
   const summary =
     metric.type === 'proportion'
       ? summarizeProportion(metric.data[index] as ProportionAggregate)
@@ -96,7 +104,7 @@ function summarize(metric: MetricInput, index: number): VariantSummary['moments'
   return summary.ok ? summary.moments : summary.issue;
 }
 
-function runTest(metric: MetricInput, c: number, t: number, alpha: number) {
+function runTest(metric: AnalysisMetric, c: number, t: number, alpha: number) {
   return metric.type === 'proportion'
     ? twoProportionTest(
         metric.data[c] as ProportionAggregate,
@@ -125,7 +133,7 @@ function orient(b: BayesianComparison, higherIsBetter: boolean): BayesianSummary
 }
 
 function requiredUsers(
-  metric: MetricInput,
+  metric: AnalysisMetric,
   computed: Computed,
   mde: number,
   alpha: number,
@@ -156,18 +164,18 @@ function requiredUsers(
 }
 
 export function analyzeMetric(
-  metric: MetricInput,
-  variants: readonly VariantInput[],
+  metric: AnalysisMetric,
+  variants: readonly AnalysisVariant[],
   controlIndex: number,
   options: ResolvedOptions,
-  warnings: DecisionWarning[],
+  warnings: GuidanceWarning[],
 ): MetricAnalysis {
   const role = metric.role ?? 'primary';
   const higherIsBetter = metric.higherIsBetter ?? true;
   const mde = metric.minimumDetectableEffect ?? options.minimumDetectableEffect;
   const treatments = variants.map((_, i) => i).filter((i) => i !== controlIndex);
   const alpha = intervalAlpha(options.alpha, treatments.length, options.correction);
-  const controlVariant = variants[controlIndex] as VariantInput;
+  const controlVariant = variants[controlIndex] as AnalysisVariant;
 
   const results = treatments.map((t): Computed | ComparisonFailure => {
     const test = runTest(metric, controlIndex, t, alpha);
@@ -188,32 +196,32 @@ export function analyzeMetric(
         : normalMeansComparison(test.control, test.treatment);
     const weights = {
       control: controlVariant.weight,
-      treatment: (variants[t] as VariantInput).weight,
+      treatment: (variants[t] as AnalysisVariant).weight,
     };
-    return { variantId: (variants[t] as VariantInput).id, test, sequential, bayesian, weights };
+    return { variantId: (variants[t] as AnalysisVariant).id, test, sequential, bayesian, weights };
   });
 
   const okResults = results.filter((r): r is Computed => !('ok' in r));
   const rawP = okResults.map((r) => (r.sequential ?? r.test).pValue);
   const adjusted = adjustPValues(rawP, options.correction);
 
-  const comparisons = results.map((r, i): Comparison => {
-    const variantId = (variants[treatments[i] as number] as VariantInput).id;
+  const comparisons = results.map((r, i): VariantComparison => {
+    const variantId = (variants[treatments[i] as number] as AnalysisVariant).id;
     if ('ok' in r) {
-      const decision = unavailableDecision(failureReasons[r.reason], warnings);
+      const guidance = unavailableGuidance(failureReasons[r.reason], warnings);
       return {
         variantId,
         fixedHorizon: null,
         sequential: null,
         adjustedPValue: null,
         bayesian: null,
-        decision,
+        guidance,
       };
     }
     const pValue = adjusted[okResults.indexOf(r)] as number;
     const { control: _c, treatment: _t, ok: _ok, ...fixedHorizon } = r.test;
     const { effect, users } = requiredUsers(metric, r, mde, alpha, options);
-    const decision = decide({
+    const guidance = guideComparison({
       mode: options.mode,
       role,
       higherIsBetter,
@@ -232,7 +240,7 @@ export function analyzeMetric(
       sequential: r.sequential,
       adjustedPValue: pValue,
       bayesian: orient(r.bayesian, higherIsBetter),
-      decision,
+      guidance,
     };
   });
 

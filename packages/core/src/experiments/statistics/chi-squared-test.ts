@@ -43,6 +43,12 @@ export function chiSquaredTest(aggregates: readonly ProportionAggregate[]): ChiS
     statistic += (row.x - expectedYes) ** 2 / expectedYes;
     statistic += (row.n - row.x - expectedNo) ** 2 / expectedNo;
   }
+  return finiteResult(statistic, df);
+}
+
+/** Counts near the floating-point limit can overflow the statistic: report it as certain. */
+function finiteResult(statistic: number, df: number): ChiSquaredResult {
+  if (!Number.isFinite(statistic)) return { ok: true, statistic: Number.MAX_VALUE, df, pValue: 0 };
   return { ok: true, statistic, df, pValue: chiSquaredSurvival(statistic, df) };
 }
 
@@ -82,5 +88,5 @@ export function chiSquaredGoodnessOfFit(
     const expected = (total * g.weight) / weightSum;
     statistic += (g.count - expected) ** 2 / expected;
   }
-  return { ok: true, statistic, df, pValue: chiSquaredSurvival(statistic, df) };
+  return finiteResult(statistic, df);
 }

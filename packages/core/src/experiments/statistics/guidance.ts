@@ -1,5 +1,5 @@
 /**
- * Decision guidance for one treatment on one metric. The rules, in order (docs/experiments-statistics.md):
+ * Guidance guidance for one treatment on one metric. The rules, in order (docs/experiments-statistics.md):
  *
  * 1. `unavailable`: the comparison could not be computed (invalid aggregate, no users in a
  *    variant, fewer than 2 users for a continuous metric, zero variance with different means).
@@ -17,12 +17,12 @@
  *    from the sequential sample size (sample-size.ts).
  */
 import type { AnalysisMode, MetricRole } from './analysis-input.js';
-import type { Interval } from './lift.js';
+import type { LiftInterval } from './lift.js';
 import type { RequiredUsers } from './sample-size.js';
 
-export type DecisionStatus = 'significant' | 'not-yet' | 'inconclusive' | 'unavailable';
+export type GuidanceStatus = 'significant' | 'not-yet' | 'inconclusive' | 'unavailable';
 
-export type DecisionReason =
+export type GuidanceReason =
   | 'p-value-below-alpha'
   | 'always-valid-p-value-below-alpha'
   | 'sample-below-required'
@@ -35,11 +35,11 @@ export type DecisionReason =
   | 'too-few-users'
   | 'zero-variance';
 
-export type DecisionWarning = 'sample-ratio-mismatch';
+export type GuidanceWarning = 'sample-ratio-mismatch';
 
-export interface Decision {
-  status: DecisionStatus;
-  reason: DecisionReason;
+export interface Guidance {
+  status: GuidanceStatus;
+  reason: GuidanceReason;
   /** For `significant`: whether the treatment moved the metric the good way. */
   effect: 'better' | 'worse' | null;
   /** For `significant`: the sign of the lift. */
@@ -48,7 +48,7 @@ export interface Decision {
   guardrailViolated: boolean;
   /** For `not-yet`: users each variant needs (null when it cannot be computed). */
   requiredUsers: RequiredUsers | null;
-  warnings: DecisionWarning[];
+  warnings: GuidanceWarning[];
 }
 
 export interface GuidanceInput {
@@ -60,15 +60,15 @@ export interface GuidanceInput {
   pValue: number;
   lift: number;
   /** The absolute lift's interval (confidence sequence in sequential mode). */
-  interval: Interval;
+  interval: LiftInterval;
   /** Absolute minimum detectable effect δ (0 if undefined). */
   effect: number;
   users: RequiredUsers;
   requiredUsers: RequiredUsers | null;
-  warnings: DecisionWarning[];
+  warnings: GuidanceWarning[];
 }
 
-export function unavailableDecision(reason: DecisionReason, warnings: DecisionWarning[]): Decision {
+export function unavailableGuidance(reason: GuidanceReason, warnings: GuidanceWarning[]): Guidance {
   return {
     status: 'unavailable',
     reason,
@@ -80,7 +80,7 @@ export function unavailableDecision(reason: DecisionReason, warnings: DecisionWa
   };
 }
 
-export function decide(input: GuidanceInput): Decision {
+export function guideComparison(input: GuidanceInput): Guidance {
   const base = {
     effect: null,
     direction: null,

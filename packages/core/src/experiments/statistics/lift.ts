@@ -16,7 +16,7 @@
  */
 import type { Moments } from './aggregates.js';
 
-export interface Interval {
+export interface LiftInterval {
   lower: number;
   upper: number;
 }
@@ -26,7 +26,7 @@ export interface AbsoluteLift {
   estimate: number;
   /** Standard error of the estimate (unpooled). */
   standardError: number;
-  interval: Interval;
+  interval: LiftInterval;
 }
 
 export type RelativeLiftMethod = 'delta-log-ratio' | 'delta-ratio';
@@ -36,10 +36,10 @@ export type RelativeLift =
       available: true;
       /** mean_T / mean_C − 1 (0.05 is +5 %). */
       estimate: number;
-      interval: Interval;
+      interval: LiftInterval;
       method: RelativeLiftMethod;
     }
-  | { available: false; reason: 'zero-control-mean' };
+  | { available: false; reason: 'zero-control-mean' | 'numerically-unstable' };
 
 /** Variance of the difference of two means. */
 export function differenceVariance(control: Moments, treatment: Moments): number {
@@ -61,7 +61,24 @@ export function absoluteLift(
   };
 }
 
+/**
+ * The relative lift; 'numerically-unstable' when means near the floating-point limits
+ * (e.g. 1e-300) make the interval overflow.
+ */
 export function relativeLift(
+  control: Moments,
+  treatment: Moments,
+  multiplier: number,
+): RelativeLift {
+  const lift = relativeLiftUnchecked(control, treatment, multiplier);
+  if (!lift.available) return lift;
+  const { estimate, interval } = lift;
+  const finite =
+    Number.isFinite(estimate) && Number.isFinite(interval.lower) && Number.isFinite(interval.upper);
+  return finite ? lift : { available: false, reason: 'numerically-unstable' };
+}
+
+function relativeLiftUnchecked(
   control: Moments,
   treatment: Moments,
   multiplier: number,

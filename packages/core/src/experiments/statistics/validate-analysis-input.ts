@@ -1,5 +1,5 @@
 /** Checks the structure and settings of an ExperimentInput (see analysis-input.ts). */
-import type { ExperimentInput, InputIssue, ResolvedOptions } from './analysis-input.js';
+import type { ExperimentInput, AnalysisInputIssue, ResolvedOptions } from './analysis-input.js';
 import { DEFAULT_OPTIONS } from './analysis-input.js';
 
 type Check = (value: unknown) => string | null;
@@ -39,7 +39,7 @@ function checkFields(
   path: string,
   checks: Record<string, Check>,
   required: readonly string[],
-  issues: InputIssue[],
+  issues: AnalysisInputIssue[],
 ): value is Record<string, unknown> {
   if (!isRecord(value)) {
     issues.push({ path, message: 'must be an object' });
@@ -61,7 +61,7 @@ function checkFields(
   return true;
 }
 
-function checkVariants(variants: unknown[], issues: InputIssue[]): void {
+function checkVariants(variants: unknown[], issues: AnalysisInputIssue[]): void {
   const seen = new Set<string>();
   for (const [i, variant] of variants.entries()) {
     const path = `variants.${i}`;
@@ -82,7 +82,11 @@ function checkVariants(variants: unknown[], issues: InputIssue[]): void {
   }
 }
 
-function checkMetrics(metrics: unknown[], variantCount: number, issues: InputIssue[]): void {
+function checkMetrics(
+  metrics: unknown[],
+  variantCount: number,
+  issues: AnalysisInputIssue[],
+): void {
   const checks = {
     id: text,
     type: oneOf('proportion', 'continuous'),
@@ -105,10 +109,10 @@ function checkMetrics(metrics: unknown[], variantCount: number, issues: InputIss
 
 export type ValidatedInput =
   | { ok: true; input: ExperimentInput; options: ResolvedOptions }
-  | { ok: false; issues: InputIssue[] };
+  | { ok: false; issues: AnalysisInputIssue[] };
 
 export function validateAnalysisInput(value: unknown): ValidatedInput {
-  const issues: InputIssue[] = [];
+  const issues: AnalysisInputIssue[] = [];
   const checks = { variants: list, controlId: text, metrics: list, options: anything };
   if (!checkFields(value, '', checks, ['variants', 'metrics'], issues))
     return { ok: false, issues };
