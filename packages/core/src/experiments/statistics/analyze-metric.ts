@@ -22,6 +22,7 @@ import type { ChiSquaredResult } from './chi-squared-test.js';
 import { chiSquaredTest } from './chi-squared-test.js';
 import type { Guidance, GuidanceReason, GuidanceWarning } from './guidance.js';
 import { guideComparison, unavailableGuidance } from './guidance.js';
+import { isFiniteDeep } from './finite.js';
 import { adjustPValues, intervalAlpha } from './multiple-comparisons.js';
 import type { ProportionTestResult } from './proportion-test.js';
 import { twoProportionTest } from './proportion-test.js';
@@ -91,6 +92,7 @@ const failureReasons: Record<ComparisonFailure['reason'], GuidanceReason> = {
   'no-treatment-data': 'no-data',
   'too-few-users': 'too-few-users',
   'zero-variance': 'zero-variance',
+  'numerically-unstable': 'numerically-unstable',
 };
 
 function summarize(
@@ -160,7 +162,23 @@ function requiredUsers(
     options.mode === 'sequential'
       ? sequentialSampleSize(input, options.power, options.plannedUsers)
       : fixedHorizonSampleSize(input, options.power);
-  return { effect, users };
+  // Effects or variances at the floating-point limits can overflow the calculation.
+  return isFiniteDeep(users) ? { effect, users } : { effect: 0, users: null };
+}
+
+function unavailableComparison(
+  variantId: string,
+  reason: GuidanceReason,
+  warnings: GuidanceWarning[],
+): VariantComparison {
+  return {
+    variantId,
+    fixedHorizon: null,
+    sequential: null,
+    adjustedPValue: null,
+    bayesian: null,
+    guidance: unavailableGuidance(reason, warnings),
+  };
 }
 
 export function analyzeMetric(
@@ -194,6 +212,9 @@ export function analyzeMetric(
             metric.data[t] as ProportionAggregate,
           )
         : normalMeansComparison(test.control, test.treatment);
+    if (!isFiniteDeep([test, sequential, bayesian])) {
+      return { ok: false, reason: 'numerically-unstable' };
+    }
     const weights = {
       control: controlVariant.weight,
       treatment: (variants[t] as AnalysisVariant).weight,
@@ -207,17 +228,7 @@ export function analyzeMetric(
 
   const comparisons = results.map((r, i): VariantComparison => {
     const variantId = (variants[treatments[i] as number] as AnalysisVariant).id;
-    if ('ok' in r) {
-      const guidance = unavailableGuidance(failureReasons[r.reason], warnings);
-      return {
-        variantId,
-        fixedHorizon: null,
-        sequential: null,
-        adjustedPValue: null,
-        bayesian: null,
-        guidance,
-      };
-    }
+    if ('ok' in r) return unavailableComparison(variantId, failureReasons[r.reason], warnings);
     const pValue = adjusted[okResults.indexOf(r)] as number;
     const { control: _c, treatment: _t, ok: _ok, ...fixedHorizon } = r.test;
     const { effect, users } = requiredUsers(metric, r, mde, alpha, options);
@@ -234,7 +245,7 @@ export function analyzeMetric(
       requiredUsers: users,
       warnings,
     });
-    return {
+    const comparison = {
       variantId,
       fixedHorizon,
       sequential: r.sequential,
@@ -242,6 +253,9 @@ export function analyzeMetric(
       bayesian: orient(r.bayesian, higherIsBetter),
       guidance,
     };
+    return isFiniteDeep(comparison)
+      ? comparison
+      : unavailableComparison(variantId, 'numerically-unstable', warnings);
   });
 
   return {

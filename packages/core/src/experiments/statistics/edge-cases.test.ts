@@ -6,7 +6,7 @@ import { chiSquaredGoodnessOfFit, chiSquaredTest } from './chi-squared-test.js';
 import { twoProportionTest } from './proportion-test.js';
 import { checkSampleRatio } from './sample-ratio-mismatch.js';
 import { sequentialTest } from './sequential.js';
-import { nonFinitePaths } from './test-helpers.js';
+import { nonFinitePaths } from './finite.js';
 import { welchTTest } from './welch-t-test.js';
 
 describe('aggregates', () => {

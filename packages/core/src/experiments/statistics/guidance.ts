@@ -2,7 +2,8 @@
  * Guidance guidance for one treatment on one metric. The rules, in order (docs/experiments-statistics.md):
  *
  * 1. `unavailable`: the comparison could not be computed (invalid aggregate, no users in a
- *    variant, fewer than 2 users for a continuous metric, zero variance with different means).
+ *    variant, fewer than 2 users for a continuous metric, zero variance with different means,
+ *    values so large that the variance overflows).
  * 2. `significant`: the decision p-value (fixed-horizon test, or the always-valid p-value in
  *    sequential mode; adjusted across treatments when a correction is set) is below α.
  *    `effect` is `better` or `worse` given the metric's direction; a guardrail metric that is
@@ -33,7 +34,8 @@ export type GuidanceReason =
   | 'invalid-data'
   | 'no-data'
   | 'too-few-users'
-  | 'zero-variance';
+  | 'zero-variance'
+  | 'numerically-unstable';
 
 export type GuidanceWarning = 'sample-ratio-mismatch';
 

@@ -7,7 +7,7 @@ import { betaBinomialComparison } from './bayesian.js';
 import { adjustPValues } from './multiple-comparisons.js';
 import { twoProportionTest } from './proportion-test.js';
 import { sequentialTest } from './sequential.js';
-import { nonFinitePaths } from './test-helpers.js';
+import { nonFinitePaths } from './finite.js';
 import { welchTTest } from './welch-t-test.js';
 
 const proportion: fc.Arbitrary<ProportionAggregate> = fc
@@ -154,6 +154,7 @@ describe('statistics properties', () => {
           assert.deepEqual(nonFinitePaths(result), []);
         },
       ),
+      { numRuns: 500 },
     );
   });
 });

@@ -7,7 +7,9 @@ export type ComparisonFailureReason =
   | 'no-control-data'
   | 'no-treatment-data'
   | 'too-few-users'
-  | 'zero-variance';
+  | 'zero-variance'
+  /** Values near the floating-point limits (variances beyond 1e308). */
+  | 'numerically-unstable';
 
 export interface ComparisonFailure {
   ok: false;

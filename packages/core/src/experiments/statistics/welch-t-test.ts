@@ -40,9 +40,12 @@ export interface WelchTestResult {
 export function welchDegreesOfFreedom(control: Moments, treatment: Moments): number | null {
   const a = control.variance / control.n;
   const b = treatment.variance / treatment.n;
-  const denominator = (a * a) / (control.n - 1) + (b * b) / (treatment.n - 1);
-  if (!(denominator > 0)) return null;
-  return ((a + b) * (a + b)) / denominator;
+  const total = a + b;
+  if (!(total > 0) || !Number.isFinite(total)) return null;
+  // Scaled by a + b so that squaring huge variances cannot overflow.
+  const ra = a / total;
+  const rb = b / total;
+  return 1 / ((ra * ra) / (control.n - 1) + (rb * rb) / (treatment.n - 1));
 }
 
 export function welchTTest(
@@ -54,6 +57,9 @@ export function welchTTest(
   const t = summarizeContinuous(treatment);
   if (!c.ok || !t.ok || !c.moments || !t.moments) return comparisonFailure(c, t);
   if (c.moments.n < 2 || t.moments.n < 2) return { ok: false, reason: 'too-few-users' };
+  if (!Number.isFinite(differenceVariance(c.moments, t.moments))) {
+    return { ok: false, reason: 'numerically-unstable' };
+  }
   const alpha = options.alpha ?? 0.05;
   const difference = t.moments.mean - c.moments.mean;
   const variance = differenceVariance(c.moments, t.moments);
