@@ -2,6 +2,7 @@
 // Figures are merged into bench-results.json at the repository root.
 import { availableParallelism, cpus } from 'node:os';
 import { decideSuite } from './decide.js';
+import { flagsSuite } from './flags.js';
 import { ingestSuite } from './ingest.js';
 import { rulesSuite } from './rules.js';
 import { segmentsSuite } from './segments.js';
@@ -10,7 +11,7 @@ import { defaultResultsPath, mergeResults } from './lib/results.js';
 import type { Suite, SuiteReport } from './lib/suite.js';
 import { formatResultRows } from './lib/table.js';
 
-const suites: readonly Suite[] = [ingestSuite, rulesSuite, segmentsSuite, decideSuite];
+const suites: readonly Suite[] = [ingestSuite, rulesSuite, segmentsSuite, decideSuite, flagsSuite];
 
 /** BENCH_RESULTS redirects the figures, e.g. for a short trial run. */
 const resultsPath = process.env.BENCH_RESULTS ?? defaultResultsPath;

@@ -69,6 +69,18 @@ export * from './decide/decide-config.js';
 export * from './content/locale.js';
 export * from './content/liquid.js';
 export * from './decide/decide.js';
+export * from './flags/flag-schema.js';
+export * from './flags/flag.js';
+export { BUCKETS, bucketFromState, flagBucket, fnv1a32 } from './flags/flag-bucket.js';
+export {
+  addFlags,
+  compileFlags,
+  emptyFlagSet,
+  normalizeFlags,
+  type CompileFlagsOptions,
+  type FlagBinder,
+} from './flags/compile-flags.js';
+export * from './flags/evaluate-flag.js';
 // Experiment statistics (docs/experiments-statistics.md): pure functions over per-variant aggregates.
 export * from './experiments/statistics/aggregates.js';
 export * from './experiments/statistics/analysis-input.js';

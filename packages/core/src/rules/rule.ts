@@ -29,6 +29,7 @@ const issueRoots: Readonly<Record<string, string>> = {
   '(placements)': 'placements',
   '(flows)': 'flows',
   '(contentSettings)': 'contentSettings',
+  '(flags)': 'flags',
 };
 
 /**
