@@ -45,8 +45,10 @@ describe('SaaS onboarding demo in Chromium', () => {
 
   before(async () => {
     harness = await startDemoHarness({ idleAfter: `${idleAfterMs}ms` });
-    adaContext = await harness.browser.newContext({ viewport: { width: 1280, height: 800 } });
-    bobContext = await harness.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    // Reduced motion: no transitions, so screenshots show the final state.
+    const options = { viewport: { width: 1280, height: 800 }, reducedMotion: 'reduce' as const };
+    adaContext = await harness.browser.newContext(options);
+    bobContext = await harness.browser.newContext(options);
     adaPage = await adaContext.newPage();
     bobPage = await bobContext.newPage();
     adaRequests = recordEngineRequests(adaPage, harness.engine.url);
