@@ -91,7 +91,8 @@ function checkVariants(
     }
     const problem = valueProblem(type, value);
     if (problem !== undefined) issues.push({ path: at, message: problem });
-    else variants.set(name, deepFreeze(structuredClone(value)));
+    // Kept even when wrong, so that references to it are not reported too.
+    variants.set(name, deepFreeze(structuredClone(value)) as JsonValue);
   }
   return variants;
 }

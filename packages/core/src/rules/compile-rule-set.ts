@@ -27,6 +27,8 @@ import { addSegments, type SegmentConfig } from '../segments/compile-segments.js
 import type { SegmentSetRuntime } from '../segments/segment-runtime.js';
 import type { DecideConfig } from '../decide/decide-config.js';
 import { addDecide, checkActionReferences, checkFlowActions } from '../decide/compile-decide.js';
+import { addFlags } from '../flags/compile-flags.js';
+import type { FlagDefinition } from '../flags/flag-schema.js';
 
 export interface CompileRuleSetOptions {
   profiles: ProfileSettings;
@@ -36,6 +38,8 @@ export interface CompileRuleSetOptions {
   audiences?: SegmentConfig;
   /** The version's content, placements, flows and content settings (decide/decide-config.ts). */
   decide?: DecideConfig;
+  /** The version's feature flags (flags/flag-schema.ts). */
+  flags?: readonly FlagDefinition[];
 }
 
 type Path = (string | number)[];
@@ -58,6 +62,7 @@ export function compileRuleSet(
   });
   const bindAudiences = addSegments(options.audiences ?? {}, compiler, issues);
   const bindDecide = addDecide(options.decide ?? {}, compiler, issues);
+  const bindFlags = addFlags(options.flags ?? [], compiler, issues);
   checkFlowActions(frozen, options.decide ?? {}, issues);
   let profilePlan: ProfilePlan | undefined;
   let memoSize = 0;
@@ -70,11 +75,13 @@ export function compileRuleSet(
   if (audiences !== undefined) checkSegmentTriggers(drafts, audiences, issues);
   const decide = profilePlan === undefined ? undefined : bindDecide();
   if (decide !== undefined) checkActionReferences(drafts, decide, issues);
+  const flags = audiences === undefined ? undefined : bindFlags(audiences.memberships);
   if (
     issues.length > 0 ||
     profilePlan === undefined ||
     audiences === undefined ||
-    decide === undefined
+    decide === undefined ||
+    flags === undefined
   ) {
     throw new RuleConfigError(issues);
   }
@@ -95,6 +102,7 @@ export function compileRuleSet(
     memo: createConditionMemo(memoSize),
     audiences,
     decide,
+    flags,
   };
   return Object.freeze(set);
 }

@@ -74,6 +74,8 @@ function copyVersion(version: RuleConfigVersion | undefined): RuleConfigVersion 
     ...(version.contentSettings !== undefined && {
       contentSettings: structuredClone(version.contentSettings),
     }),
+    // Absent flags stay absent (none).
+    ...(version.flags !== undefined && { flags: structuredClone(version.flags) }),
     createdAt,
     source,
     ...(fileDigest !== undefined && { fileDigest }),

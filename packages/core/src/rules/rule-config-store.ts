@@ -1,3 +1,4 @@
+import type { FlagDefinition } from '../flags/flag-schema.js';
 import type { RuleDefinition, RuleSettings } from './rule-schema.js';
 import type {
   ClusteringDefinition,
@@ -32,6 +33,8 @@ export interface RuleConfigVersion {
   flows?: FlowDefinition[];
   /** Absent in versions published before content existed: the defaults (defaultLocale "en"). */
   contentSettings?: ContentSettings;
+  /** Absent in versions published before flags existed: none. */
+  flags?: FlagDefinition[];
   createdAt: number;
   /** Who published it: the config file (with its digest) or the admin API. */
   source: 'file' | 'api';

@@ -13,6 +13,7 @@ import type { Action, RuleDefinition, RuleSettings } from './rule-schema.js';
 import type { SegmentSetRuntime } from '../segments/segment-runtime.js';
 import type { FlowChange } from '../flows/flow.js';
 import type { DecideRuntime } from '../decide/decide-runtime.js';
+import type { CompiledFlagSet } from '../flags/flag.js';
 
 /** One problem in a rule set; `path` starts at the rules array: [index, 'condition', …]. */
 export interface RuleIssue {
@@ -153,6 +154,8 @@ export interface CompiledRuleSet {
   readonly audiences: SegmentSetRuntime;
   /** The version's content, placements and flows, for decide and the processor. */
   readonly decide: DecideRuntime;
+  /** The version's feature flags (evaluateFlag), compiled with the rules: one profile plan. */
+  readonly flags: CompiledFlagSet;
   /** Shared by every condition of the version (rules and segments): see EvalInput.memo. */
   readonly memo: Float64Array;
 }

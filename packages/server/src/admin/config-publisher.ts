@@ -14,6 +14,7 @@ export type ConfigParts = Pick<
   | 'placements'
   | 'flows'
   | 'contentSettings'
+  | 'flags'
 >;
 
 /** Computes the new parts from the current version; may throw an OnrampError (404, 409…). */

@@ -166,7 +166,7 @@ function registerRestoreRoute(
   admin.post<{ Params: VersionParams; Querystring: EditQuery; Headers: IfMatchHeaders }>(
     '/rules/versions/:version/restore',
     schema(
-      'Publish an earlier version again (rollback): a new version with its rules, settings, segments, cohorts, clusterings, content, placements, flows and content settings',
+      'Publish an earlier version again (rollback): a new version with its rules, settings, segments, cohorts, clusterings, content, placements, flows, content settings and flags',
       { 200: RuleConfig },
       { params: VersionParams, querystring: EditQuery, headers: IfMatchHeaders },
     ),
@@ -188,6 +188,7 @@ function registerRestoreRoute(
           placements: old.placements ?? [],
           flows: old.flows ?? [],
           contentSettings: old.contentSettings ?? defaultContentSettings(),
+          flags: old.flags ?? [],
         }),
         { ...baseOf(request), note: `restored version ${version}` },
       );

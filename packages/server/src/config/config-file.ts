@@ -8,6 +8,7 @@ import {
   CohortSchema,
   ContentItemSchema,
   ContentSettingsSchema,
+  FlagSchema,
   FlowSchema,
   PlacementSchema,
   RuleConfigError,
@@ -18,6 +19,7 @@ import {
   type CohortDefinition,
   type ContentItem,
   type ContentSettings,
+  type FlagDefinition,
   type FlowDefinition,
   type PlacementDefinition,
   type SegmentDefinition,
@@ -54,6 +56,8 @@ export const ConfigFileSchema = Type.Object(
     placements: Type.Array(PlacementSchema, { default: [] }),
     flows: Type.Array(FlowSchema, { default: [] }),
     contentSettings: ContentSettingsSchema,
+    /** Feature flags (docs/flags.md), published with the rules. */
+    flags: Type.Array(FlagSchema, { default: [] }),
   },
   { additionalProperties: false },
 );
@@ -164,6 +168,7 @@ function checkRules(config: ConfigFile, at: IssueAt): void {
         flows: config.flows,
         contentSettings: config.contentSettings,
       },
+      flags: config.flags,
     });
   } catch (error) {
     if (!(error instanceof RuleConfigError)) throw error;
@@ -198,11 +203,13 @@ export interface ConfigBehaviour {
   placements: PlacementDefinition[];
   flows: FlowDefinition[];
   contentSettings: ContentSettings;
+  flags: FlagDefinition[];
 }
 
 /** Everything of a config that a config version holds: rules, settings, segments…, content… */
 export function behaviourOf(config: ConfigFile): ConfigBehaviour {
-  const { segments, cohorts, clusterings, content, placements, flows, contentSettings } = config;
+  const { segments, cohorts, clusterings, content, placements, flows, contentSettings, flags } =
+    config;
   return {
     ...rulesOf(config),
     segments,
@@ -212,6 +219,7 @@ export function behaviourOf(config: ConfigFile): ConfigBehaviour {
     placements,
     flows,
     contentSettings,
+    flags,
   };
 }
 

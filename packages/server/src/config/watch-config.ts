@@ -43,8 +43,8 @@ export async function startConfigSync(
   options: Omit<WatchConfigOptions, 'path'> & { path?: string },
 ): Promise<ConfigWatcher | undefined> {
   const { path, config, engine, workspaceId, logger } = options;
-  const { rules, segments, cohorts, clusterings, content, placements, flows } = config;
-  const empty = [rules, segments, cohorts, clusterings, content, placements, flows].every(
+  const { rules, segments, cohorts, clusterings, content, placements, flows, flags } = config;
+  const empty = [rules, segments, cohorts, clusterings, content, placements, flows, flags].every(
     (list) => list.length === 0,
   );
   if (path === undefined && empty) return undefined;
@@ -175,6 +175,7 @@ function settingsDigest(config: ConfigFile): string {
     placements: _placements,
     flows: _flows,
     contentSettings: _contentSettings,
+    flags: _flags,
     ...rest
   } = config;
   return canonicalJson(rest);

@@ -2,7 +2,7 @@
  * A config version's parts checked against their schemas (defaults filled, as the
  * config file and the admin API do) and compiled together by compileRuleSet:
  * rules and settings, segments, cohorts and clusterings, content, placements,
- * flows and content settings. Every problem is one RuleConfigError naming each field.
+ * flows and content settings, flags. Every problem is one RuleConfigError naming each field.
  */
 import type { ConfigBehaviour } from '../config/config-file.js';
 import type { TSchema } from '@sinclair/typebox';
@@ -12,6 +12,7 @@ import {
   CohortSchema,
   ContentItemSchema,
   ContentSettingsSchema,
+  FlagSchema,
   FlowSchema,
   PlacementSchema,
   RuleConfigError,
@@ -24,6 +25,7 @@ import {
   type CompiledRuleSet,
   type ContentItem,
   type ContentSettings,
+  type FlagDefinition,
   type FlowDefinition,
   type PlacementDefinition,
   type RuleConfigVersion,
@@ -58,6 +60,7 @@ export function emptyRuleConfig(workspaceId: string): RuleConfigVersion {
     placements: [],
     flows: [],
     contentSettings: defaultContentSettings(),
+    flags: [],
     createdAt: 0,
     source: 'api',
   };
@@ -74,6 +77,7 @@ export interface RuleConfigInput {
   placements?: readonly unknown[] | undefined;
   flows?: readonly unknown[] | undefined;
   contentSettings?: unknown;
+  flags?: readonly unknown[] | undefined;
 }
 
 /** A config version's parts, defaults filled (as the config file gives them), and the compiled set. */
@@ -102,6 +106,7 @@ export function compileRules(
   const content = list<ContentItem>(ContentItemSchema, input.content, ['(content)']);
   const placements = list<PlacementDefinition>(PlacementSchema, input.placements, ['(placements)']);
   const flows = list<FlowDefinition>(FlowSchema, input.flows, ['(flows)']);
+  const flags = list<FlagDefinition>(FlagSchema, input.flags, ['(flags)']);
   const settings = normalizeObject<RuleSettings>(
     RuleSettingsSchema,
     input.settings,
@@ -121,6 +126,7 @@ export function compileRules(
     version,
     audiences: { segments, cohorts, clusterings },
     decide: { content, placements, flows, contentSettings },
+    flags,
   });
   return {
     rules,
@@ -132,6 +138,7 @@ export function compileRules(
     placements,
     flows,
     contentSettings,
+    flags,
     set,
   };
 }

@@ -5,6 +5,7 @@ import type {
   CompiledRuleSet,
   ContentItem,
   ContentSettings,
+  FlagDefinition,
   FlowDefinition,
   PlacementDefinition,
   SegmentDefinition,
@@ -93,6 +94,7 @@ export interface RulesDraft {
   flows?: FlowDefinition[];
   /** The current ones when absent (the defaults, defaultLocale "en", in versions without them). */
   contentSettings?: ContentSettings;
+  flags?: FlagDefinition[];
   source: 'file' | 'api';
   fileDigest?: string;
   note?: string;

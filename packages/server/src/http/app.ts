@@ -15,6 +15,8 @@ import { registerStreamRoutes } from '../realtime/stream-routes.js';
 import { registerDecideRoutes } from '../decide/decide-routes.js';
 import { registerDecisionStreamRoutes } from '../realtime/decision-stream-routes.js';
 import { registerHealthRoutes } from '../observability/health-routes.js';
+import { registerFlagAdminRoutes } from '../flags/flag-admin-routes.js';
+import { registerOfrepRoutes } from '../flags/ofrep-routes.js';
 
 export interface AppOptions {
   engine: Engine;
@@ -88,6 +90,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await registerRulesRoutes(app, options.engine, publisher);
   await registerSegmentsRoutes(app, options.engine, publisher);
   await registerContentRoutes(app, options.engine, publisher);
+  await registerFlagAdminRoutes(app, options.engine, publisher);
+  await registerOfrepRoutes(app, options.engine);
   await registerStreamRoutes(app, options.engine);
   await registerDecideRoutes(app, options.engine);
   await registerDecisionStreamRoutes(app, options.engine);

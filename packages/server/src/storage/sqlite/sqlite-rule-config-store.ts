@@ -94,6 +94,7 @@ function toVersion(row: VersionRow | undefined): RuleConfigVersion | undefined {
     | 'placements'
     | 'flows'
     | 'contentSettings'
+    | 'flags'
   >;
   return {
     workspaceId,
@@ -109,6 +110,8 @@ function toVersion(row: VersionRow | undefined): RuleConfigVersion | undefined {
     placements: config.placements ?? [],
     flows: config.flows ?? [],
     ...(config.contentSettings !== undefined && { contentSettings: config.contentSettings }),
+    // Stored only when there are some: absent means none.
+    ...(config.flags !== undefined && { flags: config.flags }),
     createdAt,
     source,
     ...(fileDigest !== null && { fileDigest }),
@@ -116,10 +119,11 @@ function toVersion(row: VersionRow | undefined): RuleConfigVersion | undefined {
   };
 }
 
-/** Content, placements, flows and content settings of a version, the empty ones left out. */
+/** Content, placements, flows, content settings and flags of a version, the empty ones left out. */
 function decidePartsOf(version: RuleConfigVersion): Partial<RuleConfigVersion> {
-  const { content = [], placements = [], flows = [], contentSettings } = version;
+  const { content = [], placements = [], flows = [], contentSettings, flags = [] } = version;
   return {
+    ...(flags.length > 0 && { flags }),
     ...(content.length > 0 && { content }),
     ...(placements.length > 0 && { placements }),
     ...(flows.length > 0 && { flows }),
