@@ -1,9 +1,10 @@
 /**
- * Turns checked flags into closures, once per config version: every result an
- * evaluation can return (one per variant and reason) is made and frozen here, each
- * rule becomes a closure that tests its compiled conditions and returns one of them,
- * rollouts keep the FNV state after the salt and their bucket bounds, and a flag with
- * a schedule picks its state by `now`. An evaluation allocates nothing.
+ * Turns checked flags into evaluators, once per config version: every result an
+ * evaluation can return (one per variant and reason) is made and frozen here; each state
+ * of a flag becomes one generated function (generate-flag-source.ts) that checks the
+ * prerequisites, calls the rules' compiled conditions in order and returns one of those
+ * results, bucketing from the FNV state of the salt computed here; a flag with a
+ * schedule picks its state by `now`. An evaluation allocates nothing.
  */
 import type { CompiledCondition } from '../conditions/condition.js';
 import type { JsonValue } from '../json/json.js';
