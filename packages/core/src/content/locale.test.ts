@@ -9,6 +9,10 @@ describe('canonicalLocale', () => {
     assert.equal(canonicalLocale('FR-CA'), 'fr-CA');
     assert.equal(canonicalLocale('zh-hant-tw'), 'zh-Hant-TW');
     assert.equal(canonicalLocale('pt-BR'), 'pt-BR');
+    assert.equal(canonicalLocale('fr-ca'), 'fr-CA', 'the same answer when remembered');
+    // More tags than the memo keeps: it starts over and still answers right.
+    for (let i = 0; i < 1_500; i++) canonicalLocale(`en-x-t${i}`);
+    assert.equal(canonicalLocale('FR-CA'), 'fr-CA');
   });
 
   it('returns undefined for anything else, without throwing', () => {
@@ -27,6 +31,7 @@ describe('canonicalLocale', () => {
       { toString: () => 'fr' },
     ]) {
       assert.equal(canonicalLocale(tag), undefined, String(tag));
+      assert.equal(canonicalLocale(tag), undefined, `${String(tag)}, asked again`);
     }
   });
 });

@@ -6,17 +6,28 @@
 /** Longer input is not a locale tag worth parsing. */
 const maxTagLength = 100;
 
+/** Tags seen lately and their canonical forms: Intl's parsing costs microseconds per call. */
+const canonicalForms = new Map<string, string | null>();
+/** The memo is emptied when it reaches this size (tags are few: an app's locales). */
+const maxRemembered = 1000;
+
 /**
  * The canonical form of a BCP 47 tag ("fr-ca" → "fr-CA", "zh-hant-tw" → "zh-Hant-TW");
  * undefined for anything else (not a string, empty, too long, not a valid tag). Never throws.
  */
 export function canonicalLocale(tag: unknown): string | undefined {
   if (typeof tag !== 'string' || tag.length === 0 || tag.length > maxTagLength) return undefined;
+  const known = canonicalForms.get(tag);
+  if (known !== undefined) return known ?? undefined;
+  let canonical: string | undefined;
   try {
-    return Intl.getCanonicalLocales(tag)[0];
+    canonical = Intl.getCanonicalLocales(tag)[0];
   } catch {
-    return undefined;
+    canonical = undefined;
   }
+  if (canonicalForms.size >= maxRemembered) canonicalForms.clear();
+  canonicalForms.set(tag, canonical ?? null);
+  return canonical;
 }
 
 /**

@@ -67,6 +67,7 @@ function setup(
   store: ProfileStore,
   log = createMemoryEventLog({ partitions: 1, dedupWindowMs: 86_400_000, clock }),
   cacheCapacity?: number,
+  yieldBetweenSlices?: () => Promise<void>,
 ) {
   let ids = 0;
   const processor = new Processor({
@@ -77,6 +78,7 @@ function setup(
     newProfileId: () => `p${ids++}-${Math.random().toString(36).slice(2, 6)}`,
     readBatch: 5,
     ...(cacheCapacity === undefined ? {} : { cacheCapacity }),
+    ...(yieldBetweenSlices === undefined ? {} : { yieldBetweenSlices }),
   });
   const append = (...events: OnrampEvent[]) =>
     log.append(events.map((e) => ({ workspaceId: 'ws', event: e })));
@@ -257,4 +259,67 @@ test('while a merge is being written, an identity the store still links to the m
   assert.equal(await restarted.processor.catchUp(), 0);
   assert.equal(await restarted.countOf('a:d1'), 8);
   assert.equal(await restarted.countOf('u:bob'), 8);
+});
+
+test('states are serialized in slices after the snapshot; a state about to change is serialized first, as the snapshot holds it', async () => {
+  const slow = slowStore();
+  slow.state.holding = false;
+  const log = createMemoryEventLog({ partitions: 1, dedupWindowMs: 86_400_000, clock });
+  // Each pause between slices waits for the test to open the gate.
+  const gates: (() => void)[] = [];
+  const pause = () => new Promise<void>((resolve) => gates.push(resolve));
+  const { processor, append, countOf } = setup(slow.wrapped, log, undefined, pause);
+  await processor.start();
+  const users = Array.from({ length: 100 }, (_, i) => `u${i}`);
+  await append(...users.map((userId) => event({ userId, anonymousId: `d-${userId}` })));
+  await append(event({ anonymousId: 'visitor' }));
+  await processor.catchUp();
+  const committed: ProfileCommit[] = [];
+  const commit = slow.wrapped.commit.bind(slow.wrapped);
+  slow.wrapped.commit = (written) => (committed.push(written), commit(written));
+  const flushed = processor.flush();
+  await until(() => gates.length === 1, 'the first pause between slices');
+
+  // While the snapshot is half serialized: u99 acts again, the visitor signs in as u98
+  // (a merge of two snapshot states), u97's device moves to u0.
+  await append(
+    event({ userId: 'u99' }),
+    event({ type: 'identify', event: undefined, userId: 'u98', anonymousId: 'visitor' }),
+    event({ userId: 'u0', anonymousId: 'd-u97' }),
+  );
+  let applied = false;
+  const applying = processor.catchUp().then(() => (applied = true));
+  while (!applied) {
+    gates.shift()?.();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  while (committed.length === 0) {
+    gates.shift()?.();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await Promise.all([applying, flushed]);
+  const [first] = committed as [ProfileCommit];
+  assert.equal(first.profiles.length, 101, 'every changed profile once');
+  assert.deepEqual(first.checkpoints, new Map([[0, 101]]));
+  const byUser = new Map(
+    first.profiles.map((write) => {
+      const state = JSON.parse(write.json) as ProfileState;
+      return [state.userId ?? state.anonymousIds[0], state] as const;
+    }),
+  );
+  assert.equal(byUser.get('u99')?.eventCount, 1, 'as the snapshot held it, not 2');
+  assert.equal(byUser.get('u98')?.eventCount, 1, 'before the merge');
+  assert.equal(byUser.get('visitor')?.eventCount, 1, 'the merged visitor, as it was');
+  assert.deepEqual(byUser.get('u97')?.anonymousIds, ['d-u97'], 'before its device moved');
+  assert.deepEqual(byUser.get('u0')?.anonymousIds, ['d-u0']);
+
+  // The next flush writes the changes, and a restart counts each event once.
+  await processor.flush();
+  const restarted = setup(slow.store, log);
+  await restarted.processor.start();
+  assert.equal(await restarted.processor.catchUp(), 0);
+  assert.equal(await restarted.countOf('u:u99'), 2);
+  assert.equal(await restarted.countOf('u:u98'), 3, "its event, the visitor's, the identify");
+  assert.equal(await restarted.countOf('a:d-u97'), 2, 'u0 now: its own and the move');
+  assert.equal(await countOf('u:u97'), 1);
 });

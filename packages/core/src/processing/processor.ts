@@ -9,13 +9,11 @@ import {
   type ProfilePlan,
 } from '../profiles/apply-event.js';
 import type { ProfileState } from '../profiles/profile.js';
-import { profileWrite } from '../profiles/profile-store.js';
 import type {
   DeletedProfile,
   IdentityLink,
   ProfileCommit,
   ProfileStore,
-  ProfileWrite,
 } from '../profiles/profile-store.js';
 import type { CompiledRuleSet } from '../rules/rule.js';
 import { chainDepth, runRuleTimer, runRulesForEvent } from '../rules/run-rules.js';
@@ -28,6 +26,7 @@ import { AudienceStep, type AudienceStepContext } from './run-audiences.js';
 import { flowsAfterRules, flowsForEvent } from './run-flows.js';
 import type { FlowChange } from '../flows/flow.js';
 import type { InteractionRecord } from '../decide/interactions.js';
+import { LazyProfileWrites } from './lazy-profile-writes.js';
 import { loadIdentities } from './load-profiles.js';
 import { ProfileCache, type PendingWrites } from './profile-cache.js';
 import {
@@ -77,6 +76,8 @@ export interface ProcessorOptions extends RuleOutputHooks {
    * (the server passes a setImmediate turn); the domain itself keeps no timers.
    */
   yieldBetweenBatches?: () => Promise<void>;
+  /** Awaited between slices of a flush's serialization (default: yieldBetweenBatches). */
+  yieldBetweenSlices?: () => Promise<void>;
   onError?: (error: unknown, entry: LogEntry) => void;
 }
 
@@ -97,6 +98,9 @@ export interface ProcessorStats {
  * from the last checkpoint and no event is counted twice or lost.
  * The caller drives it (`catchUp` on append, `flush` on a timer): the domain keeps no timers.
  */
+/** States serialized per slice of a flush's snapshot (about a millisecond's work). */
+const serializeSlice = 40;
+
 export class Processor {
   private readonly caches = new Map<string, ProfileCache>();
   /** Offsets applied in memory. */
@@ -110,6 +114,8 @@ export class Processor {
   private queue: Promise<unknown> = Promise.resolve();
   /** The last flush: the next one waits for it (commits go one at a time, in order). */
   private flushing: Promise<void> = Promise.resolve();
+  /** The snapshot of the flush under way whose states are not all serialized yet. */
+  private lazyWrites: LazyProfileWrites | undefined;
 
   constructor(private readonly options: ProcessorOptions) {
     this.ruleOutput = new RuleOutput(options);
@@ -270,6 +276,7 @@ export class Processor {
     const rules = this.options.rulesOf?.(entry.workspaceId);
     this.reshaped.clear();
     const profile = resolveProfile(entry.event, this.graphOf(entry.workspaceId, cache, plan, now));
+    this.lazyWrites?.beforeChange(profile);
     applyEvent(profile, entry.event, plan, now);
     cache.markDirty(profile.id);
     const change: ProfileChange = {
@@ -343,6 +350,7 @@ export class Processor {
         const hot = cache.get(copy.id);
         const profile = hot ?? copy;
         result.visited++;
+        if (hot !== undefined) this.lazyWrites?.beforeChange(hot);
         const step = this.audiences.sweep(context, profile, scope, cause);
         if (!step.changed) continue;
         if (hot === undefined) cache.addLoaded(profile);
@@ -393,6 +401,7 @@ export class Processor {
         const rules = this.options.rulesOf?.(timer.workspaceId);
         const profile = this.caches.get(timer.workspaceId)?.get(timer.profileId);
         if (rules === undefined || profile === undefined) continue;
+        this.lazyWrites?.beforeChange(profile);
         if (timer.ruleId === SEGMENT_TIMER) {
           const context = this.audienceContext(timer.workspaceId, rules, now);
           const step = this.audiences.onTimer(context, profile, timer.dueAt);
@@ -484,7 +493,9 @@ export class Processor {
       },
       link: (identity, profile, id) => {
         const previous = cache.lookup(identity);
+        this.lazyWrites?.beforeChange(profile);
         if (previous !== undefined && previous !== profile && identity.startsWith('a:')) {
+          this.lazyWrites?.beforeChange(previous);
           // A device moving to another user: the old profile no longer lists it (nor its events).
           previous.anonymousIds = previous.anonymousIds.filter((known) => known !== id);
           cache.markDirty(previous.id);
@@ -498,6 +509,8 @@ export class Processor {
         cache.markDirty(profile.id);
       },
       merge: (target, source) => {
+        this.lazyWrites?.beforeChange(target);
+        this.lazyWrites?.beforeChange(source);
         const audiences = this.options.rulesOf?.(workspaceId)?.audiences;
         if (audiences !== undefined) {
           forgetCohortValues(audiences, source, this.options.populationOf?.(workspaceId));
@@ -519,10 +532,21 @@ export class Processor {
     };
   }
 
-  /** One flush: snapshot under the lock, write without it, then settle under it again. */
+  /**
+   * One flush: snapshot under the lock, serialize its states in slices while events go
+   * on (copy on write: LazyProfileWrites), write without the lock, then settle under it.
+   */
   private async flushOnce(): Promise<void> {
     const snapshot = await this.serialize(() => this.takeSnapshot());
     try {
+      try {
+        snapshot.commit.profiles = await snapshot.writes.finish(
+          serializeSlice,
+          this.options.yieldBetweenSlices ?? this.options.yieldBetweenBatches,
+        );
+      } finally {
+        if (this.lazyWrites === snapshot.writes) this.lazyWrites = undefined;
+      }
       await this.options.store.commit(snapshot.commit);
     } catch (error) {
       // Nothing was written: what the snapshot took is pending again (see ProfileCache.failed).
@@ -542,19 +566,19 @@ export class Processor {
 
   /**
    * What the next commit writes, taken in one synchronous step after the pending
-   * emits: the changed profiles serialized now, links, merges, rule output and the
-   * offsets those states include exactly.
+   * emits: the changed profiles (serialized later, see LazyProfileWrites), links,
+   * merges, rule output and the offsets those states include exactly.
    */
   private async takeSnapshot(): Promise<FlushSnapshot> {
     // Emits first: the checkpoint below must not cover an event whose emits could be lost.
     await this.ruleOutput.settled();
-    const profiles: ProfileWrite[] = [];
+    const writes = new LazyProfileWrites();
     const identities: IdentityLink[] = [];
     const deletedProfiles: DeletedProfile[] = [];
     for (const [workspaceId, cache] of this.caches) {
       for (const profileId of cache.dirty) {
         const state = cache.profiles.get(profileId);
-        if (state !== undefined) profiles.push(profileWrite(workspaceId, state));
+        if (state !== undefined) writes.add(workspaceId, state);
       }
       for (const [identity, profileId] of cache.dirtyLinks)
         identities.push({ workspaceId, identity, profileId });
@@ -564,8 +588,9 @@ export class Processor {
     const ruleOutput = this.ruleOutput.drain();
     const taken: FlushSnapshot['taken'] = [];
     for (const cache of this.caches.values()) taken.push([cache, cache.takePending()]);
+    this.lazyWrites = writes;
     const commit: ProfileCommit = {
-      profiles,
+      profiles: [],
       identities,
       deletedProfiles,
       checkpoints: new Map(this.applied),
@@ -573,7 +598,7 @@ export class Processor {
       messages: ruleOutput.messages,
       memberships: [...ruleOutput.memberships.values()],
     };
-    return { commit, ruleOutput, taken };
+    return { commit, ruleOutput, taken, writes };
   }
 
   private cacheOf(workspaceId: string): ProfileCache {
@@ -599,6 +624,8 @@ export class Processor {
 /** A flush's commit and what it took, to put back if the commit fails. */
 interface FlushSnapshot {
   commit: ProfileCommit;
+  /** The commit's profiles, serialized lazily; `commit.profiles` once finished. */
+  writes: LazyProfileWrites;
   ruleOutput: PendingRuleOutput;
   taken: [ProfileCache, PendingWrites][];
 }

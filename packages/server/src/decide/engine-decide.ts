@@ -46,13 +46,15 @@ export function createEngineDecide(options: EngineDecideOptions): EngineDecideHo
   const listeners = new Set<(signal: DecisionSignal) => void>();
   const lastLogged = new Map<string, number>();
   // Label children, looked up once: prom-client hashes the labels on every inc().
-  const decisionCounts = new Map<string, { inc(): void }>();
+  const decisionCounts = new Map<string, Map<string, { inc(): void }>>();
+  let counted = 0;
   const countDecision = (placement: string, reason: string): void => {
-    const key = `${placement}\u0000${reason}`;
-    let counter = decisionCounts.get(key);
+    let byReason = decisionCounts.get(placement);
+    if (byReason === undefined) decisionCounts.set(placement, (byReason = new Map()));
+    let counter = byReason.get(reason);
     if (counter === undefined) {
       counter = metrics.decisions.labels({ placement, reason });
-      if (decisionCounts.size < 10_000) decisionCounts.set(key, counter);
+      if (counted++ < 10_000) byReason.set(reason, counter);
     }
     counter.inc();
   };
@@ -90,11 +92,10 @@ export function createEngineDecide(options: EngineDecideOptions): EngineDecideHo
         if (decision !== undefined) countDecision(placement, decision.reason.type);
       }
       if (result.failures.length > 0) report(runtime.workspace.id, result.failures);
-      const answer: DecideAnswer = {
-        ...result,
-        version: runtime.rules.version,
-        profileVersion: profile?.version ?? 0,
-      };
+      // Built field by field (no spread): this runs for every decide call and push.
+      const answer = result as DecideAnswer;
+      answer.version = runtime.rules.version;
+      answer.profileVersion = profile?.version ?? 0;
       if (profile !== undefined) {
         answer.profileId = profile.id;
         if (profile.userId !== undefined) answer.userId = profile.userId;

@@ -223,7 +223,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
           pumpAgain = false;
           const applied = await processor.catchUp();
           metrics.processedEvents.inc(applied);
-          if (processor.stats().dirty >= (options.flushProfiles ?? 500)) flushSoon();
+          if (processor.stats().dirty >= (options.flushProfiles ?? 200)) flushSoon();
         } while (pumpAgain);
         await updateLag();
       } catch (error) {

@@ -164,8 +164,8 @@ export function createDecisionHub(options: DecisionHubOptions): DecisionHub {
     const answer = engine.decisions.decideFor(runtime, profile, subscription.call);
     metrics.decideRequests.inc({ surface: 'push' });
     track(subscription, answer);
-    const next = decisionStateOf(presentAnswer(answer), subscription.call.flows);
     const previous = subscription.state;
+    const next = decisionStateOf(presentAnswer(answer), subscription.call.flows, previous);
     subscription.state = next;
     if (job.resumeDigest === next.digest) return;
     const changes = diffDecisionStates(previous, next, job.full);

@@ -31,8 +31,16 @@ export interface DecisionState {
   digest: string;
 }
 
-/** The state of a presented answer; flows only when `withFlows`. */
-export function decisionStateOf(answer: PresentedAnswer, withFlows: boolean): DecisionState {
+/**
+ * The state of a presented answer; flows only when `withFlows`. When it equals
+ * `previous` entry for entry, previous's digest is kept rather than hashed again
+ * (most events change nothing a subscription shows).
+ */
+export function decisionStateOf(
+  answer: PresentedAnswer,
+  withFlows: boolean,
+  previous?: DecisionState,
+): DecisionState {
   const decisions = new Map<string, string>();
   for (const [placement, decision] of Object.entries(answer.decisions)) {
     decisions.set(placement, JSON.stringify(decision));
@@ -43,6 +51,15 @@ export function decisionStateOf(answer: PresentedAnswer, withFlows: boolean): De
     for (const [flow, view] of Object.entries(answer.flows ?? {})) {
       flows.set(flow, JSON.stringify(view));
     }
+  }
+  if (
+    previous !== undefined &&
+    sameEntries(previous.decisions, decisions) &&
+    (flows === undefined
+      ? previous.flows === undefined
+      : previous.flows !== undefined && sameEntries(previous.flows, flows))
+  ) {
+    return { decisions, flows, digest: previous.digest };
   }
   const hash = createHash('sha1');
   for (const entries of [decisions, flows ?? new Map<string, string>()]) {
@@ -56,6 +73,12 @@ export function decisionStateOf(answer: PresentedAnswer, withFlows: boolean): De
     hash.update('|');
   }
   return { decisions, flows, digest: hash.digest('hex').slice(0, 12) };
+}
+
+function sameEntries(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [key, json] of b) if (a.get(key) !== json) return false;
+  return true;
 }
 
 /**

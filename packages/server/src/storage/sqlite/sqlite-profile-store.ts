@@ -47,7 +47,7 @@ type CountChanges = Map<string, Map<string, number>>;
  */
 export function createSqliteProfileStore(options: SqliteProfileStoreOptions): ProfileStore {
   const { db, clock } = options;
-  const sliceProfiles = Math.max(1, Math.floor(options.sliceProfiles ?? 200));
+  const sliceProfiles = Math.max(1, Math.floor(options.sliceProfiles ?? 100));
   const betweenSlices = options.betweenSlices ?? (() => new Promise<void>(setImmediate));
   const staging = createProfileStaging(db);
   const sql = prepareStatements(db);
