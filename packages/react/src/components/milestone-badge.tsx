@@ -9,8 +9,11 @@ export interface MilestoneBadgeProps {
   milestones?: number[];
   /** How long the badge stays (ms); 0 keeps it. Default 5000. */
   durationMs?: number;
-  /** The badge's text; default "25% done" … "Completed!". */
-  label?: (milestone: number) => string;
+  /**
+   * The badge's text, from the milestone crossed and the flow's percent then; default
+   * "33% done" (the percent, which may be past the milestone) … "Completed!".
+   */
+  label?: (milestone: number, percent: number) => string;
   /** Replace the badge's rendering. */
   children?: (milestone: number) => ReactNode;
   className?: string;
@@ -42,7 +45,10 @@ export function MilestoneBadge(props: MilestoneBadgeProps): ReactNode {
   const { flow, percent, completed } = useFlow(props.flow);
   const milestones = props.milestones ?? [25, 50, 75, 100];
   const previous = useRef<number | undefined>(undefined);
-  const [milestone, setMilestone] = useState<number | undefined>(undefined);
+  const [reached, setReached] = useState<{ milestone: number; percent: number } | undefined>(
+    undefined,
+  );
+  const milestone = reached?.milestone;
   const value = completed ? 100 : percent;
   useEffect(() => {
     if (flow === undefined) return;
@@ -50,16 +56,17 @@ export function MilestoneBadge(props: MilestoneBadgeProps): ReactNode {
     previous.current = value;
     if (before === undefined) return;
     const crossed = crossedMilestone(before, value, milestones);
-    if (crossed !== undefined) setMilestone(crossed);
+    if (crossed !== undefined) setReached({ milestone: crossed, percent: value });
     // `milestones` is read when progress changes; a new array each render is fine.
   }, [flow, value]);
   const durationMs = props.durationMs ?? 5000;
   useEffect(() => {
     if (milestone === undefined || durationMs === 0) return;
-    const timer = setTimeout(() => setMilestone(undefined), durationMs);
+    const timer = setTimeout(() => setReached(undefined), durationMs);
     return () => clearTimeout(timer);
   }, [milestone, durationMs]);
-  const label = props.label ?? ((m: number) => (m >= 100 ? 'Completed!' : `${m}% done`));
+  const label =
+    props.label ?? ((m: number, percent: number) => (m >= 100 ? 'Completed!' : `${percent}% done`));
   return (
     <div
       role="status"
@@ -75,7 +82,7 @@ export function MilestoneBadge(props: MilestoneBadgeProps): ReactNode {
         (props.children !== undefined ? (
           props.children(milestone)
         ) : (
-          <span className="onramp-milestone__badge">{label(milestone)}</span>
+          <span className="onramp-milestone__badge">{label(milestone, reached?.percent ?? 0)}</span>
         ))}
     </div>
   );
