@@ -97,3 +97,20 @@ export * from './experiments/statistics/sample-size.js';
 export * from './experiments/statistics/sequential.js';
 export * from './experiments/statistics/test-result.js';
 export * from './experiments/statistics/welch-t-test.js';
+// Bandits (docs/bandits.md): Thompson sampling over variants, the experiment kind `bandit`.
+export * from './experiments/bandits/bandit-types.js';
+export * from './experiments/bandits/bandit-settings.js';
+export {
+  MAX_BANDIT_SEGMENTS,
+  countsForChoice,
+  createBanditState,
+  mergeBanditState,
+  recordReward,
+  recordTrial,
+} from './experiments/bandits/bandit-state.js';
+export * from './experiments/bandits/bandit-state-json.js';
+export { chooseArm } from './experiments/bandits/choose-arm.js';
+export * from './experiments/bandits/probability-best.js';
+export * from './experiments/bandits/simulate-bandit.js';
+export { createUserRandom } from './experiments/bandits/user-random.js';
+export { sampleBeta, sampleGamma } from './experiments/bandits/beta-sampler.js';

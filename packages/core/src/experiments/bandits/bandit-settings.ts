@@ -7,21 +7,21 @@ import { Type } from '@sinclair/typebox';
 import type { BanditIssue, BanditPolicy, BanditScope } from './bandit-types.js';
 import { banditScopes } from './bandit-types.js';
 
-export const DEFAULT_PRIOR = Object.freeze({ alpha: 1, beta: 1 });
+export const DEFAULT_BANDIT_PRIOR = Object.freeze({ alpha: 1, beta: 1 });
 export const DEFAULT_EXPLORATION_FLOOR = 0.1;
 export const DEFAULT_MIN_SEGMENT_TRIALS = 100;
-export const MAX_ARMS = 50;
-/** Prior parameters outside [MIN_PRIOR, MAX_PRIOR] are rejected (they would swamp the data). */
-export const MIN_PRIOR = 0.001;
-export const MAX_PRIOR = 1_000_000;
+export const MAX_BANDIT_ARMS = 50;
+/** Prior parameters outside [MIN_BANDIT_PRIOR, MAX_BANDIT_PRIOR] are rejected (they would swamp the data). */
+export const MIN_BANDIT_PRIOR = 0.001;
+export const MAX_BANDIT_PRIOR = 1_000_000;
 
 const ArmKey = Type.String({ minLength: 1, maxLength: 100, description: 'A variant key.' });
-const PriorParameter = Type.Number({ minimum: MIN_PRIOR, maximum: MAX_PRIOR });
+const PriorParameter = Type.Number({ minimum: MIN_BANDIT_PRIOR, maximum: MAX_BANDIT_PRIOR });
 
 /** The `bandit` block of an experiment (docs/bandits.md). */
 export const BanditSettingsSchema = Type.Object(
   {
-    arms: Type.Array(ArmKey, { minItems: 2, maxItems: MAX_ARMS, uniqueItems: true }),
+    arms: Type.Array(ArmKey, { minItems: 2, maxItems: MAX_BANDIT_ARMS, uniqueItems: true }),
     prior: Type.Optional(
       Type.Object({ alpha: PriorParameter, beta: PriorParameter }, { additionalProperties: false }),
     ),
@@ -48,8 +48,11 @@ const inRange = (value: unknown, min: number, max: number): value is number =>
 const KNOWN = new Set(['arms', 'prior', 'explorationFloor', 'per', 'minSegmentTrials']);
 
 function checkArms(value: unknown, issues: BanditIssue[]): string[] {
-  if (!Array.isArray(value) || value.length < 2 || value.length > MAX_ARMS) {
-    issues.push({ path: 'arms', message: `must be an array of 2 to ${MAX_ARMS} variant keys` });
+  if (!Array.isArray(value) || value.length < 2 || value.length > MAX_BANDIT_ARMS) {
+    issues.push({
+      path: 'arms',
+      message: `must be an array of 2 to ${MAX_BANDIT_ARMS} variant keys`,
+    });
     return [];
   }
   const seen = new Set<string>();
@@ -64,20 +67,20 @@ function checkArms(value: unknown, issues: BanditIssue[]): string[] {
 }
 
 function checkPrior(value: unknown, issues: BanditIssue[]): { alpha: number; beta: number } {
-  if (value === undefined) return DEFAULT_PRIOR;
+  if (value === undefined) return DEFAULT_BANDIT_PRIOR;
   if (!isRecord(value)) {
     issues.push({ path: 'prior', message: 'must be an object { alpha, beta }' });
-    return DEFAULT_PRIOR;
+    return DEFAULT_BANDIT_PRIOR;
   }
   for (const key of Object.keys(value)) {
     if (key !== 'alpha' && key !== 'beta')
       issues.push({ path: `prior.${key}`, message: 'unknown field' });
   }
   for (const key of ['alpha', 'beta'] as const) {
-    if (!inRange(value[key], MIN_PRIOR, MAX_PRIOR)) {
+    if (!inRange(value[key], MIN_BANDIT_PRIOR, MAX_BANDIT_PRIOR)) {
       issues.push({
         path: `prior.${key}`,
-        message: `must be a number from ${MIN_PRIOR} to ${MAX_PRIOR}`,
+        message: `must be a number from ${MIN_BANDIT_PRIOR} to ${MAX_BANDIT_PRIOR}`,
       });
     }
   }

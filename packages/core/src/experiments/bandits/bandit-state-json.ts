@@ -15,7 +15,7 @@ import type {
   BanditState,
   BanditStateJson,
 } from './bandit-types.js';
-import { createArmCounts, createBanditState, MAX_SEGMENTS } from './bandit-state.js';
+import { createArmCounts, createBanditState, MAX_BANDIT_SEGMENTS } from './bandit-state.js';
 
 function countsToJson(policy: BanditPolicy, counts: ArmCounts): Record<string, ArmCountJson> {
   // Object.fromEntries defines own properties: a key "__proto__" stays a plain key.
@@ -114,10 +114,13 @@ export function parseBanditState(policy: BanditPolicy, value: unknown): ParseBan
     issues.push({ path: 'segments', message: 'must be an object keyed by segment' });
   } else {
     const entries = Object.entries(value.segments);
-    if (entries.length > MAX_SEGMENTS) {
-      issues.push({ path: 'segments', message: `must have at most ${MAX_SEGMENTS} segments` });
+    if (entries.length > MAX_BANDIT_SEGMENTS) {
+      issues.push({
+        path: 'segments',
+        message: `must have at most ${MAX_BANDIT_SEGMENTS} segments`,
+      });
     }
-    for (const [segment, counts] of entries.slice(0, MAX_SEGMENTS)) {
+    for (const [segment, counts] of entries.slice(0, MAX_BANDIT_SEGMENTS)) {
       const parsed = createArmCounts(policy.arms.length);
       parseCounts(policy, parsed, counts, `segments.${segment}`, issues, ignored);
       if (policy.per === 'segment') state.segments.set(segment, parsed);

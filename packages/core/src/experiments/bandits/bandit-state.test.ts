@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { compileBanditPolicy } from './bandit-settings.js';
 import {
-  MAX_SEGMENTS,
+  MAX_BANDIT_SEGMENTS,
   countsForChoice,
   createBanditState,
   mergeBanditState,
@@ -81,12 +81,12 @@ describe('bandit state updates', () => {
     assert.equal(countsForChoice(state, undefined).scope, 'global');
   });
 
-  it(`keeps at most ${MAX_SEGMENTS} segments; later ones count globally only`, () => {
+  it(`keeps at most ${MAX_BANDIT_SEGMENTS} segments; later ones count globally only`, () => {
     const state = createBanditState(segmentPolicy);
-    for (let i = 0; i <= MAX_SEGMENTS; i++) recordTrial(state, 'a', `s${i}`);
-    assert.equal(state.segments.size, MAX_SEGMENTS);
-    assert.equal(state.global.totalTrials, MAX_SEGMENTS + 1);
-    assert.equal(state.segments.has(`s${MAX_SEGMENTS}`), false);
+    for (let i = 0; i <= MAX_BANDIT_SEGMENTS; i++) recordTrial(state, 'a', `s${i}`);
+    assert.equal(state.segments.size, MAX_BANDIT_SEGMENTS);
+    assert.equal(state.global.totalTrials, MAX_BANDIT_SEGMENTS + 1);
+    assert.equal(state.segments.has(`s${MAX_BANDIT_SEGMENTS}`), false);
   });
 
   it('property: counts match a model; successes never exceed trials', () => {
@@ -265,10 +265,10 @@ describe('bandit state JSON', () => {
       'global.a: must be an object',
     ]);
     const many = Object.fromEntries(
-      Array.from({ length: MAX_SEGMENTS + 1 }, (_, i) => [`s${i}`, {}]),
+      Array.from({ length: MAX_BANDIT_SEGMENTS + 1 }, (_, i) => [`s${i}`, {}]),
     );
     assert.deepEqual(issues({ version: 1, global: {}, segments: many }), [
-      `segments: must have at most ${MAX_SEGMENTS} segments`,
+      `segments: must have at most ${MAX_BANDIT_SEGMENTS} segments`,
     ]);
   });
 });

@@ -12,7 +12,7 @@
 import type { ArmCounts, BanditPolicy, BanditState } from './bandit-types.js';
 
 /** With `per: segment`, at most this many segments get their own counts; others use the global. */
-export const MAX_SEGMENTS = 1000;
+export const MAX_BANDIT_SEGMENTS = 1000;
 
 export function createArmCounts(arms: number): ArmCounts {
   return { trials: new Float64Array(arms), successes: new Float64Array(arms), totalTrials: 0 };
@@ -23,12 +23,12 @@ export function createBanditState(policy: BanditPolicy): BanditState {
   return { policy, global: createArmCounts(policy.arms.length), segments: new Map() };
 }
 
-/** The segment's counts, created on first use (null with `per: global` or past MAX_SEGMENTS). */
+/** The segment's counts, created on first use (null with `per: global` or past MAX_BANDIT_SEGMENTS). */
 function segmentCounts(state: BanditState, segment: string | undefined): ArmCounts | null {
   if (segment === undefined || state.policy.per !== 'segment') return null;
   let counts = state.segments.get(segment);
   if (counts === undefined) {
-    if (state.segments.size >= MAX_SEGMENTS) return null;
+    if (state.segments.size >= MAX_BANDIT_SEGMENTS) return null;
     counts = createArmCounts(state.policy.arms.length);
     state.segments.set(segment, counts);
   }
