@@ -81,6 +81,23 @@ export {
   type FlagBinder,
 } from './flags/compile-flags.js';
 export * from './flags/evaluate-flag.js';
+// Experiments (docs/experiments.md): schema, compiler, assignment, exposure, metrics, results.
+export * from './experiments/experiment-schema.js';
+export * from './experiments/experiment.js';
+export {
+  addExperiments,
+  compileExperiments,
+  normalizeExperiments,
+  type CompileExperimentsOptions,
+  type ExperimentBinder,
+  type ExperimentReferences,
+} from './experiments/compile-experiments.js';
+export * from './experiments/assign-experiment.js';
+export * from './experiments/update-experiments.js';
+export * from './experiments/merge-experiments.js';
+export * from './experiments/experiment-totals.js';
+export * from './experiments/experiment-results.js';
+export * from './experiments/flag-override.js';
 // Experiment statistics (docs/experiments-statistics.md): pure functions over per-variant aggregates.
 export * from './experiments/statistics/aggregates.js';
 export * from './experiments/statistics/analysis-input.js';

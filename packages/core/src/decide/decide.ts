@@ -29,6 +29,7 @@ import type {
 } from './decision.js';
 import { dismissedAt, shownCount } from './interactions.js';
 import { allowsPersonalization, baseScope, emptyView, profileLocale } from './decide-context.js';
+import { experimentCandidate } from './experiment-source.js';
 
 interface Run {
   readonly set: CompiledRuleSet;
@@ -53,6 +54,8 @@ interface Candidate {
   flow?: string;
   step?: string;
   validUntil?: number;
+  /** An experiment's exposure, sent with the track (experiment-source.ts). */
+  exposure?: { experiment: string; variant: string };
 }
 
 export function decide(
@@ -105,6 +108,20 @@ function decidePlacement(run: Run, placement: string): Decision {
       const fromFlow = flowCandidate(run, placement);
       if (fromFlow !== undefined) {
         const shown = show(run, placement, fromFlow);
+        if (shown.decision !== undefined) return withValidity(shown.decision, validUntil);
+        error = shown.error;
+      }
+    }
+    if (error === undefined && run.set.experiments.byPlacement.has(placement)) {
+      const fromExperiment = experimentCandidate(
+        run.set.experiments,
+        placement,
+        conditionInput(run),
+        run.runtime.placements.get(placement)?.defaultContent,
+        (content) => isDismissed(run, content),
+      );
+      if (fromExperiment !== undefined) {
+        const shown = show(run, placement, fromExperiment);
         if (shown.decision !== undefined) return withValidity(shown.decision, validUntil);
         error = shown.error;
       }
@@ -267,6 +284,7 @@ function show(
     ...(candidate.reason.type === 'rule' && { rule: candidate.reason.rule }),
     ...(candidate.flow !== undefined && { flow: candidate.flow }),
     ...(candidate.step !== undefined && { step: candidate.step }),
+    ...candidate.exposure,
   };
   return {
     decision: {

@@ -62,6 +62,8 @@ export interface InteractionProperties {
   rule?: string;
   flow?: string;
   step?: string;
+  /** Set when an experiment chose the content: its id; `variant` is then the experiment's variant. */
+  experiment?: string;
 }
 
 export interface Decision {

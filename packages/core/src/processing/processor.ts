@@ -26,6 +26,8 @@ import { AudienceStep, type AudienceStepContext } from './run-audiences.js';
 import { flowsAfterRules, flowsForEvent } from './run-flows.js';
 import type { FlowChange } from '../flows/flow.js';
 import type { InteractionRecord } from '../decide/interactions.js';
+import { mergeExperiments } from '../experiments/merge-experiments.js';
+import { updateExperiments } from '../experiments/update-experiments.js';
 import { LazyProfileWrites } from './lazy-profile-writes.js';
 import { loadIdentities } from './load-profiles.js';
 import { ProfileCache, type PendingWrites } from './profile-cache.js';
@@ -314,6 +316,8 @@ export class Processor {
       if (memberships.length > 0) change.memberships = memberships;
       if (flows.length > 0) change.flows = flows;
       if (step.interaction !== undefined) change.interactions = [step.interaction];
+      // Exposures and the exposed users' metrics, once flows and rules have moved.
+      updateExperiments(rules.experiments, profile, event);
     }
     return change;
   }
@@ -517,6 +521,7 @@ export class Processor {
         }
         this.reshaped.add(target);
         mergeProfiles(target, source, plan, now);
+        mergeExperiments(target, source, this.options.rulesOf?.(workspaceId)?.experiments);
         this.ruleOutput.announceInheritedTimers(workspaceId, target, source);
         for (const anonymousId of source.anonymousIds) {
           cache.link(anonymousIdentity(anonymousId), target.id, anonymousId);

@@ -1,5 +1,6 @@
 import type { IdentityKey } from '../events/event.js';
 import { checkPage } from '../paging/check-page.js';
+import { totalsOf } from '../experiments/experiment-totals.js';
 import type { RuleFiring } from '../rules/rule.js';
 import type { ProfileState } from './profile.js';
 import type {
@@ -223,6 +224,11 @@ export function createMemoryProfileStore(): ProfileStore {
         profileId,
         since: members.get(profileId) as number,
       }));
+    },
+    async experimentTotals(workspaceId, experimentId) {
+      assertOpen();
+      // Computed from the committed states on demand: they are in memory already.
+      return totalsOf(workspaces.get(workspaceId)?.profiles.values() ?? [], experimentId);
     },
     async countMembers(workspaceId) {
       assertOpen();

@@ -1,6 +1,11 @@
 import type { IdentityKey } from '../events/event.js';
 import type { RuleEffect, RuleFiring } from '../rules/rule.js';
 import type { ProfileState } from './profile.js';
+import {
+  experimentContributions,
+  type ExperimentContributions,
+  type ExperimentTotals,
+} from '../experiments/experiment-totals.js';
 
 /**
  * A profile to write, serialized when the flush took its snapshot, so the state
@@ -14,6 +19,11 @@ export interface ProfileWrite {
   json: string;
   /** A copy of the state's armed time triggers (`rules.timers`), for the store's timer index. */
   timers: Readonly<Record<string, number>> | undefined;
+  /**
+   * A copy of what its exposed experiment assignments add to the experiment totals
+   * (experiments/experiment-totals.ts); undefined when it never had an assignment.
+   */
+  experiments?: ExperimentContributions | undefined;
 }
 
 /**
@@ -27,6 +37,7 @@ export function profileWrite(workspaceId: string, state: ProfileState): ProfileW
     profileId: state.id,
     json: JSON.stringify(state),
     timers: timers === undefined ? undefined : { ...timers },
+    experiments: experimentContributions(state),
   };
 }
 
@@ -184,5 +195,10 @@ export interface ProfileStore {
     segment: string,
     options: { from: number; to: number; limit: number },
   ): Promise<SegmentSize[]>;
+  /**
+   * An experiment's totals per variant (users exposed, per metric sum and sum of
+   * squares) over the committed profiles' exposed assignments (experiment-totals.ts).
+   */
+  experimentTotals(workspaceId: string, experimentId: string): Promise<ExperimentTotals>;
   close(): Promise<void>;
 }

@@ -144,6 +144,22 @@ export interface ProfileState {
    * population sketch (removed from it when the value changes).
    */
   ranked?: Record<string, number>;
+  /** Experiment id → the variant the profile was exposed to, and its metrics since (experiments/). */
+  experiments?: Record<string, ExperimentAssignment>;
+}
+
+/**
+ * A sticky experiment assignment, stored when a variant is first shown (exposure) and
+ * kept through identity merges (experiments/merge-experiments.ts).
+ */
+export interface ExperimentAssignment {
+  variant: string;
+  /** When it was stored. */
+  at: number;
+  /** The first exposure (event time); metrics count events from then on. */
+  exposedAt?: number;
+  /** Metric id → this user's value since exposure (absent: 0). */
+  metrics?: Record<string, number>;
 }
 
 /** Rule bookkeeping kept on the profile, all bounded by the rule set's constraints. */

@@ -29,6 +29,8 @@ import type { DecideConfig } from '../decide/decide-config.js';
 import { addDecide, checkActionReferences, checkFlowActions } from '../decide/compile-decide.js';
 import { addFlags } from '../flags/compile-flags.js';
 import type { FlagDefinition } from '../flags/flag-schema.js';
+import { addExperiments } from '../experiments/compile-experiments.js';
+import type { ExperimentDefinition } from '../experiments/experiment-schema.js';
 
 export interface CompileRuleSetOptions {
   profiles: ProfileSettings;
@@ -40,6 +42,8 @@ export interface CompileRuleSetOptions {
   decide?: DecideConfig;
   /** The version's feature flags (flags/flag-schema.ts). */
   flags?: readonly FlagDefinition[];
+  /** The version's experiments (experiments/experiment-schema.ts). */
+  experiments?: readonly ExperimentDefinition[];
 }
 
 type Path = (string | number)[];
@@ -63,6 +67,7 @@ export function compileRuleSet(
   const bindAudiences = addSegments(options.audiences ?? {}, compiler, issues);
   const bindDecide = addDecide(options.decide ?? {}, compiler, issues);
   const bindFlags = addFlags(options.flags ?? [], compiler, issues);
+  const bindExperiments = addExperiments(options.experiments ?? [], compiler, issues);
   checkFlowActions(frozen, options.decide ?? {}, issues);
   let profilePlan: ProfilePlan | undefined;
   let memoSize = 0;
@@ -76,12 +81,17 @@ export function compileRuleSet(
   const decide = profilePlan === undefined ? undefined : bindDecide();
   if (decide !== undefined) checkActionReferences(drafts, decide, issues);
   const flags = audiences === undefined ? undefined : bindFlags(audiences.memberships);
+  const experiments =
+    audiences === undefined || decide === undefined || flags === undefined
+      ? undefined
+      : bindExperiments({ segments: audiences.memberships, decide, flags });
   if (
     issues.length > 0 ||
     profilePlan === undefined ||
     audiences === undefined ||
     decide === undefined ||
-    flags === undefined
+    flags === undefined ||
+    experiments === undefined
   ) {
     throw new RuleConfigError(issues);
   }
@@ -103,6 +113,7 @@ export function compileRuleSet(
     audiences,
     decide,
     flags,
+    experiments,
   };
   return Object.freeze(set);
 }

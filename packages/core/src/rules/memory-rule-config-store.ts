@@ -76,6 +76,9 @@ function copyVersion(version: RuleConfigVersion | undefined): RuleConfigVersion 
     }),
     // Absent flags stay absent (none).
     ...(version.flags !== undefined && { flags: structuredClone(version.flags) }),
+    ...(version.experiments !== undefined && {
+      experiments: structuredClone(version.experiments),
+    }),
     createdAt,
     source,
     ...(fileDigest !== undefined && { fileDigest }),

@@ -1,4 +1,5 @@
 import type { FlagDefinition } from '../flags/flag-schema.js';
+import type { ExperimentDefinition } from '../experiments/experiment-schema.js';
 import type { RuleDefinition, RuleSettings } from './rule-schema.js';
 import type {
   ClusteringDefinition,
@@ -35,6 +36,8 @@ export interface RuleConfigVersion {
   contentSettings?: ContentSettings;
   /** Absent in versions published before flags existed: none. */
   flags?: FlagDefinition[];
+  /** Absent in versions published before experiments existed: none. */
+  experiments?: ExperimentDefinition[];
   createdAt: number;
   /** Who published it: the config file (with its digest) or the admin API. */
   source: 'file' | 'api';

@@ -14,6 +14,7 @@ import type { SegmentSetRuntime } from '../segments/segment-runtime.js';
 import type { FlowChange } from '../flows/flow.js';
 import type { DecideRuntime } from '../decide/decide-runtime.js';
 import type { CompiledFlagSet } from '../flags/flag.js';
+import type { CompiledExperimentSet } from '../experiments/experiment.js';
 
 /** One problem in a rule set; `path` starts at the rules array: [index, 'condition', …]. */
 export interface RuleIssue {
@@ -156,6 +157,8 @@ export interface CompiledRuleSet {
   readonly decide: DecideRuntime;
   /** The version's feature flags (evaluateFlag), compiled with the rules: one profile plan. */
   readonly flags: CompiledFlagSet;
+  /** The version's experiments, compiled with the rules: one profile plan. */
+  readonly experiments: CompiledExperimentSet;
   /** Shared by every condition of the version (rules and segments): see EvalInput.memo. */
   readonly memo: Float64Array;
 }

@@ -213,6 +213,34 @@ export const migrations: readonly Migration[] = [
       CREATE UNIQUE INDEX profiles_by_id ON profiles (workspace, profile_id);
     `,
   },
+  {
+    version: 6,
+    name: 'experiment units and totals',
+    sql: `
+      -- What each committed profile adds to the experiments it was exposed to: its
+      -- variant and metric values (JSON), written by profile commits.
+      CREATE TABLE IF NOT EXISTS experiment_units (
+        workspace TEXT NOT NULL,
+        profile_id TEXT NOT NULL,
+        experiment TEXT NOT NULL,
+        variant TEXT NOT NULL,
+        metrics TEXT NOT NULL,
+        PRIMARY KEY (workspace, profile_id, experiment)
+      ) WITHOUT ROWID;
+
+      -- Per experiment, variant and metric: the sum and sum of squares of the units'
+      -- values (metric '': the number of users), kept in step by the same commit.
+      CREATE TABLE IF NOT EXISTS experiment_totals (
+        workspace TEXT NOT NULL,
+        experiment TEXT NOT NULL,
+        variant TEXT NOT NULL,
+        metric TEXT NOT NULL,
+        sum REAL NOT NULL,
+        sum_sq REAL NOT NULL,
+        PRIMARY KEY (workspace, experiment, variant, metric)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /**

@@ -13,6 +13,7 @@ import type {
 import type { Database } from './database.js';
 import { createProfileStaging } from './sqlite-profile-staging.js';
 import { createSqliteTimerIndex } from './sqlite-timer-index.js';
+import { createSqliteExperimentIndex } from './sqlite-experiment-index.js';
 
 export interface SqliteProfileStoreOptions {
   /** The database the event log uses too, so state and checkpoints commit together. */
@@ -52,6 +53,7 @@ export function createSqliteProfileStore(options: SqliteProfileStoreOptions): Pr
   const staging = createProfileStaging(db);
   const sql = prepareStatements(db);
   const timers = createSqliteTimerIndex(db);
+  const experiments = createSqliteExperimentIndex(db);
   let closed = false;
   let committing: Promise<unknown> = Promise.resolve();
 
@@ -61,8 +63,9 @@ export function createSqliteProfileStore(options: SqliteProfileStoreOptions): Pr
   const applyCommit = db.transaction((commit: ProfileCommit, staged: number, now: number) => {
     const counts: CountChanges = new Map();
     staging.stageRestAndMove(commit.profiles, staged, now);
-    for (const { workspaceId, profileId, timers: armed } of commit.profiles) {
+    for (const { workspaceId, profileId, timers: armed, experiments: exposed } of commit.profiles) {
       timers.write(workspaceId, profileId, armed);
+      experiments.write(workspaceId, profileId, exposed);
     }
     for (const { workspaceId, identity, profileId } of commit.identities) {
       sql.upsertLink.run(workspaceId, identity, profileId);
@@ -75,6 +78,7 @@ export function createSqliteProfileStore(options: SqliteProfileStoreOptions): Pr
     for (const { workspaceId, profileId, mergedInto } of commit.deletedProfiles) {
       sql.deleteProfile.run(workspaceId, profileId);
       timers.remove(workspaceId, profileId);
+      experiments.remove(workspaceId, profileId);
       for (const segment of sql.deleteMemberships.all(workspaceId, profileId) as string[]) {
         count(counts, workspaceId, segment, -1);
       }
@@ -226,6 +230,10 @@ export function createSqliteProfileStore(options: SqliteProfileStoreOptions): Pr
           : sql.scanAfter.all(workspaceId, after, limit)
       ) as string[];
       return rows.map((json) => JSON.parse(json) as ProfileState);
+    },
+    async experimentTotals(workspaceId, experimentId) {
+      assertOpen();
+      return experiments.totals(workspaceId, experimentId);
     },
     async membership(workspaceId, segment, profileId) {
       assertOpen();
