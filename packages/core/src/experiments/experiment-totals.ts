@@ -10,6 +10,7 @@
  * committed states, so replaying events after a crash never counts twice
  * (docs/decisions/0027-experiment-metrics.md).
  */
+import { isUnsafeKey } from '../json/json.js';
 import type { ProfileState } from '../profiles/profile.js';
 
 /** What one profile adds to an experiment's totals. */
@@ -68,7 +69,7 @@ export function addContribution(
   }
   variant.users += sign;
   for (const id in contribution.metrics) {
-    if (!Object.hasOwn(contribution.metrics, id)) continue;
+    if (!Object.hasOwn(contribution.metrics, id) || isUnsafeKey(id)) continue;
     const value = contribution.metrics[id] as number;
     if (!Number.isFinite(value) || value === 0) continue;
     const metric = Object.hasOwn(variant.metrics, id)

@@ -10,6 +10,7 @@
  *   metrics combine: conversions and steps stay 0 or 1 (the larger), counts and values
  *   add up (each half counted different events).
  */
+import { isUnsafeKey } from '../json/json.js';
 import type { ExperimentAssignment, ProfileState } from '../profiles/profile.js';
 import type { CompiledExperimentSet } from './experiment.js';
 
@@ -23,9 +24,12 @@ export function mergeExperiments(
   if (from === undefined) return;
   const merged: Record<string, ExperimentAssignment> = {};
   const into = target.experiments ?? {};
-  for (const id in into) if (Object.hasOwn(into, id)) merged[id] = into[id] as ExperimentAssignment;
+  // A loaded state may hold "__proto__": never a key of ours (experiment ids are safe).
+  for (const id in into) {
+    if (Object.hasOwn(into, id) && !isUnsafeKey(id)) merged[id] = into[id] as ExperimentAssignment;
+  }
   for (const id in from) {
-    if (!Object.hasOwn(from, id)) continue;
+    if (!Object.hasOwn(from, id) || isUnsafeKey(id)) continue;
     const theirs = from[id] as ExperimentAssignment;
     const ours = Object.hasOwn(merged, id) ? merged[id] : undefined;
     merged[id] = ours === undefined ? theirs : mergeAssignment(ours, theirs, id, set);
@@ -51,7 +55,7 @@ function mergeAssignment(
   const metrics = { ...kept.metrics };
   const experiment = set?.byId.get(id);
   for (const metricId in other.metrics) {
-    if (!Object.hasOwn(other.metrics, metricId)) continue;
+    if (!Object.hasOwn(other.metrics, metricId) || isUnsafeKey(metricId)) continue;
     const value = other.metrics[metricId] as number;
     const held = Object.hasOwn(metrics, metricId) ? (metrics[metricId] as number) : 0;
     const type = experiment?.metrics.find((metric) => metric.id === metricId)?.type;
