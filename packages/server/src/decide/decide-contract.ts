@@ -5,6 +5,7 @@
  */
 import type { DecideResult, FieldError, JsonObject, ProfileState } from '@onramp/core';
 import type { WorkspaceRuntime } from '../engine/engine.js';
+import type { FlagRequest, FlagSelection, PresentedFlag } from './decide-flags.js';
 
 /** How a decide call names its profile. */
 export type DecideLookup = { userId: string } | { anonymousId: string };
@@ -20,6 +21,8 @@ export interface DecideCall {
   locale?: string;
   /** Include every flow's progress. */
   flows?: boolean;
+  /** Flags to evaluate: true every flag, or these keys (decide-flags.ts). */
+  flags?: FlagRequest;
   /** Consent preferences stated by the request (as `context.consent.categoryPreferences`). */
   consent?: Record<string, boolean>;
 }
@@ -31,6 +34,8 @@ export interface ValidDecideCall {
   context: JsonObject;
   locale?: string;
   flows: boolean;
+  /** Checked flags: every flag, or known keys; absent: no flag work at all. */
+  flags?: FlagSelection;
   consent?: Record<string, boolean>;
   /** The config version checked against. */
   version: number;
@@ -52,6 +57,8 @@ export interface DecideAnswer extends DecideResult {
   userId?: string;
   /** The profile version read (0: no profile yet). */
   profileVersion: number;
+  /** With flags asked for: each flag's evaluation, by key. */
+  flags?: Record<string, PresentedFlag>;
 }
 
 /** What may change decisions of open connections. */

@@ -10,6 +10,7 @@ import {
 } from '../realtime/client-auth.js';
 import { DecideRequestError, type DecideCall } from './decide-contract.js';
 import { presentAnswer } from './present-decision.js';
+import { flagsOfQuery, maxFlags, type FlagRequest } from './decide-flags.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 200 });
 const Locale = Type.String({ minLength: 1, maxLength: 35, description: 'BCP 47: "fr", "fr-CA".' });
@@ -35,6 +36,13 @@ const DecideBody = Type.Object(
       ),
     ),
     flows: Type.Optional(Type.Boolean({ description: "Include every flow's progress." })),
+    // Checked by validateFlags (decide-flags.ts), not here: the schema would coerce
+    // [1] to true and "a" to ["a"].
+    flags: Type.Optional(
+      Type.Unknown({
+        description: `Flags to evaluate: true for every flag, or an array of up to ${maxFlags} flag keys.`,
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -57,6 +65,12 @@ const DecideQuery = Type.Object(
       Type.String({ maxLength: 2000, description: 'The page URL: context.page.url and .path.' }),
     ),
     flows: Type.Optional(Type.Boolean()),
+    flags: Type.Optional(
+      Type.String({
+        maxLength: 10_200,
+        description: '`all` for every flag, or comma-separated flag keys.',
+      }),
+    ),
   },
   // Cache busters are welcome.
   { additionalProperties: true },
@@ -66,6 +80,19 @@ type DecideQuery = Static<typeof DecideQuery>;
 const ErrorReply = Type.Object(
   { success: Type.Literal(false), code: Type.String(), message: Type.String() },
   { additionalProperties: true },
+);
+const FlagAnswer = Type.Object(
+  {
+    value: Type.Unknown({ description: "The flag's value; null on error (use your default)." }),
+    variant: Type.Optional(Type.String()),
+    reason: Type.String({
+      description:
+        'STATIC, TARGETING_MATCH, SPLIT, DISABLED, DEFAULT, PREREQUISITE_FAILED or ERROR.',
+    }),
+    errorCode: Type.Optional(Type.String()),
+    errorMessage: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
 );
 const Answer = Type.Object(
   {
@@ -79,6 +106,9 @@ const Answer = Type.Object(
     }),
     flows: Type.Optional(
       Type.Record(Type.String(), Type.Object({}, { additionalProperties: true })),
+    ),
+    flags: Type.Optional(
+      Type.Record(Type.String(), FlagAnswer, { description: 'Flag key → its evaluation.' }),
     ),
     validUntil: Type.Optional(Type.String({ format: 'date-time' })),
   },
@@ -105,7 +135,7 @@ export async function registerDecideRoutes(app: FastifyInstance, engine: Engine)
     const schema = {
       summary: 'Decide what a user sees in placements',
       description:
-        'Rendered content, reason and interaction properties per placement; flow progress on request. ' +
+        'Rendered content, reason and interaction properties per placement; flow progress and flags on request. ' +
         'Browsers: write key + user token (or an anonymousId while the visitor is anonymous). ' +
         'Servers: `Authorization: Bearer <secret key>`.',
       tags: ['decide'],
@@ -123,6 +153,7 @@ export async function registerDecideRoutes(app: FastifyInstance, engine: Engine)
           context: body.context as JsonObject | undefined,
           locale: body.locale,
           flows: body.flows,
+          flags: body.flags as FlagRequest | undefined,
         });
       },
     );
@@ -137,6 +168,7 @@ export async function registerDecideRoutes(app: FastifyInstance, engine: Engine)
           context: query.url === undefined ? undefined : pageContext(query.url),
           locale: query.locale,
           flows: query.flows,
+          flags: flagsOfQuery(query.flags),
         });
       },
     );
@@ -149,6 +181,7 @@ interface ParsedCall {
   context: JsonObject | undefined;
   locale: string | undefined;
   flows: boolean | undefined;
+  flags: FlagRequest | undefined;
 }
 
 async function answer(
@@ -178,6 +211,7 @@ async function answer(
     ...(parsed.context === undefined ? {} : { context: parsed.context }),
     ...(parsed.locale === undefined ? {} : { locale: parsed.locale }),
     ...(parsed.flows === undefined ? {} : { flows: parsed.flows }),
+    ...(parsed.flags === undefined ? {} : { flags: parsed.flags }),
   };
   let valid;
   try {

@@ -22,6 +22,7 @@ import {
   type EngineDecide,
   type ValidDecideCall,
 } from './decide-contract.js';
+import { evaluateCallFlags, validateFlags } from './decide-flags.js';
 
 export interface EngineDecideOptions {
   /** The freshest state of a profile: in memory if hot, else loaded. */
@@ -59,17 +60,52 @@ export function createEngineDecide(options: EngineDecideOptions): EngineDecideHo
     counter.inc();
   };
 
+  /** At most one log line per key per logEveryMs. */
+  const shouldLog = (key: string, now: number): boolean => {
+    if ((lastLogged.get(key) ?? -Infinity) + logEveryMs > now) return false;
+    if (lastLogged.size > 10_000) lastLogged.clear();
+    lastLogged.set(key, now);
+    return true;
+  };
+
   const report = (workspaceId: string, failures: readonly TemplateFailure[]): void => {
     for (const failure of failures) {
       metrics.templateFailures.inc({ content: failure.content, kind: failure.code });
       const key = `${workspaceId}\u0000${failure.content}\u0000${failure.code}`;
-      const now = clock.now();
-      if ((lastLogged.get(key) ?? -Infinity) + logEveryMs > now) continue;
-      if (lastLogged.size > 10_000) lastLogged.clear();
-      lastLogged.set(key, now);
+      if (!shouldLog(key, clock.now())) continue;
       logger.warn(
         { workspace: workspaceId, ...failure },
         'content could not be rendered; the placement fell back to its default',
+      );
+    }
+  };
+
+  /** The flags asked for, on decide's consent answer; validUntil up to the next scheduled change. */
+  const addFlags = (
+    runtime: WorkspaceRuntime,
+    profile: ProfileState | undefined,
+    call: ValidDecideCall,
+    answer: DecideAnswer,
+    now: number,
+  ): void => {
+    const selection = call.flags;
+    if (selection === undefined) return;
+    const evaluated = evaluateCallFlags(runtime, profile, {
+      selection,
+      lookup: call.lookup,
+      context: call.context,
+      personalized: answer.personalized,
+      now,
+    });
+    answer.flags = evaluated.flags;
+    if (evaluated.nextChange < (answer.validUntil ?? Infinity)) {
+      answer.validUntil = evaluated.nextChange;
+    }
+    for (const failure of evaluated.failures ?? []) {
+      if (!shouldLog(`${runtime.workspace.id}\u0000flag\u0000${failure.key}`, now)) continue;
+      logger.warn(
+        { workspace: runtime.workspace.id, flag: failure.key },
+        failure.errorMessage ?? 'flag evaluation failed',
       );
     }
   };
@@ -78,12 +114,13 @@ export function createEngineDecide(options: EngineDecideOptions): EngineDecideHo
     validate: validateCall,
     findProfile: options.findProfile,
     decideFor(runtime, profile, call) {
+      const now = clock.now();
       const result = decide(runtime.rules, profile, {
         placements: call.placements,
         context: call.context,
         ...(call.locale === undefined ? {} : { locale: call.locale }),
         flows: call.flows,
-        now: clock.now(),
+        now,
         ...(call.consent === undefined ? {} : { consent: call.consent }),
         consentWhenUnknown: runtime.settings.consent.whenUnknown,
       });
@@ -100,6 +137,7 @@ export function createEngineDecide(options: EngineDecideOptions): EngineDecideHo
         answer.profileId = profile.id;
         if (profile.userId !== undefined) answer.userId = profile.userId;
       }
+      if (call.flags !== undefined) addFlags(runtime, profile, call, answer, now);
       return answer;
     },
     async decide(runtime, call) {
@@ -166,6 +204,7 @@ export function validateCall(runtime: WorkspaceRuntime, call: DecideCall): Valid
     }
   }
   const consent = call.consent ?? statedConsent(context);
+  const flags = call.flags === undefined ? undefined : validateFlags(runtime, call.flags, errors);
   if (errors.length > 0) throw new DecideRequestError(errors);
   return {
     lookup: call.lookup,
@@ -173,6 +212,7 @@ export function validateCall(runtime: WorkspaceRuntime, call: DecideCall): Valid
     context,
     ...(locale === undefined ? {} : { locale }),
     flows: call.flows ?? false,
+    ...(flags === undefined ? {} : { flags }),
     ...(consent === undefined ? {} : { consent }),
     version: runtime.rules.version,
   };

@@ -1,5 +1,6 @@
 import type { Decision, FlowView } from '@onramp/core';
 import type { DecideAnswer } from './decide-contract.js';
+import type { PresentedFlag } from './decide-flags.js';
 
 /** A decision as the HTTP API and the push show it: times as ISO 8601. */
 export type PresentedDecision = Omit<Decision, 'reason' | 'validUntil'> & {
@@ -21,6 +22,7 @@ export interface PresentedAnswer {
   personalized: boolean;
   decisions: Record<string, PresentedDecision>;
   flows?: Record<string, PresentedFlow>;
+  flags?: Record<string, PresentedFlag>;
   validUntil?: string;
 }
 
@@ -78,6 +80,7 @@ export function presentAnswer(answer: DecideAnswer): PresentedAnswer {
     for (const [flow, view] of Object.entries(answer.flows))
       presented.flows[flow] = presentFlow(view);
   }
+  if (answer.flags !== undefined) presented.flags = answer.flags;
   if (answer.validUntil !== undefined && Number.isFinite(answer.validUntil)) {
     presented.validUntil = iso(answer.validUntil);
   }

@@ -183,15 +183,16 @@ export function createDecisionHub(options: DecisionHubOptions): DecisionHub {
     }
   }
 
-  /** Re-checks the call against a new config: placements it no longer has are dropped. */
+  /** Re-checks the call against a new config: placements and flags it no longer has are dropped. */
   function revalidate(
     runtime: WorkspaceRuntime,
     subscription: Subscription,
   ): ValidDecideCall | undefined {
     const { call } = subscription;
     let placements = subscription.allPlacements ? undefined : [...call.placements];
+    let flags = call.flags;
     for (let attempt = 0; attempt < 3; attempt++) {
-      if (placements !== undefined && placements.length === 0) {
+      if (placements !== undefined && placements.length === 0 && flags === undefined) {
         return { ...call, placements: [], version: runtime.rules.version };
       }
       try {
@@ -201,17 +202,20 @@ export function createDecisionHub(options: DecisionHubOptions): DecisionHub {
           context: call.context,
           ...(call.locale === undefined ? {} : { locale: call.locale }),
           flows: call.flows,
+          ...(flags === undefined ? {} : { flags }),
           ...(call.consent === undefined ? {} : { consent: call.consent }),
         });
       } catch (error) {
-        if (!(error instanceof DecideRequestError) || placements === undefined) throw error;
-        const unknown = new Set<number>();
-        for (const { field } of error.errors) {
-          const index = /^placements\.(\d+)$/.exec(field)?.[1];
-          if (index !== undefined) unknown.add(Number(index));
+        if (!(error instanceof DecideRequestError)) throw error;
+        const dropped = droppedItems(error);
+        if (dropped.placements.size === 0 && dropped.flags.size === 0) return undefined;
+        if (dropped.placements.size > 0) {
+          if (placements === undefined) return undefined;
+          placements = placements.filter((_, i) => !dropped.placements.has(i));
         }
-        if (unknown.size === 0) return undefined;
-        placements = placements.filter((_, i) => !unknown.has(i));
+        if (dropped.flags.size > 0 && Array.isArray(flags)) {
+          flags = flags.filter((_, i) => !dropped.flags.has(i));
+        }
       }
     }
     return undefined;
@@ -337,6 +341,16 @@ export function createDecisionHub(options: DecisionHubOptions): DecisionHub {
       for (const subscription of [...all]) end(subscription, 'closing');
     },
   };
+}
+
+/** The placements and flags (by index) a new config no longer has. */
+function droppedItems(error: DecideRequestError): { placements: Set<number>; flags: Set<number> } {
+  const dropped = { placements: new Set<number>(), flags: new Set<number>() };
+  for (const { field } of error.errors) {
+    const match = /^(placements|flags)\.(\d+)$/.exec(field);
+    if (match !== null) dropped[match[1] as 'placements' | 'flags'].add(Number(match[2]));
+  }
+  return dropped;
 }
 
 /** One job doing the work of both: full wins, the earliest cause is kept, resumption only alone. */

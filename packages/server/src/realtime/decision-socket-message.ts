@@ -15,15 +15,18 @@ export interface ContextChange {
   /** Replaces the request context (its `page` is kept unless given here or by `url`). */
   context?: JsonObject;
   flows?: boolean;
+  /** true: every flag; keys: these flags; false: none. */
+  flags?: boolean | string[];
 }
 
 export type ParsedClientMessage =
   { ok: true; change: ContextChange } | { ok: false; message: string; errors: FieldError[] };
 
 const maxPlacements = 50;
+const maxFlags = 100;
 const maxContextDepth = 8;
 const maxErrors = 20;
-const knownFields = new Set(['type', 'placements', 'locale', 'url', 'context', 'flows']);
+const knownFields = new Set(['type', 'placements', 'locale', 'url', 'context', 'flows', 'flags']);
 
 /** Parses one text frame; never throws. */
 export function parseClientMessage(text: string): ParsedClientMessage {
@@ -42,7 +45,7 @@ export function parseClientMessage(text: string): ParsedClientMessage {
   }
   if (input.type !== 'context') errors.push({ field: 'type', message: 'must be "context"' });
   const change: ContextChange = {};
-  const { placements, locale, url, context, flows } = input;
+  const { placements, locale, url, context, flows, flags } = input;
   if (placements !== undefined) {
     if (!Array.isArray(placements) || placements.length > maxPlacements) {
       errors.push({
@@ -77,7 +80,30 @@ export function parseClientMessage(text: string): ParsedClientMessage {
     if (typeof flows === 'boolean') change.flows = flows;
     else errors.push({ field: 'flows', message: 'must be true or false' });
   }
+  if (flags !== undefined) {
+    const checked = checkFlags(flags, errors);
+    if (checked !== undefined) change.flags = checked;
+  }
   return errors.length > 0 ? failed(errors.slice(0, maxErrors)) : { ok: true, change };
+}
+
+/** true, false, or an array of flag keys (known keys are checked by decide's validate). */
+function checkFlags(flags: unknown, errors: FieldError[]): boolean | string[] | undefined {
+  if (typeof flags === 'boolean') return flags;
+  if (!Array.isArray(flags) || flags.length > maxFlags) {
+    errors.push({
+      field: 'flags',
+      message: `must be true, false or an array of at most ${maxFlags} flag keys`,
+    });
+    return undefined;
+  }
+  const before = errors.length;
+  flags.forEach((key: unknown, i) => {
+    if (typeof key !== 'string' || key.length === 0 || key.length > 100) {
+      errors.push({ field: `flags.${i}`, message: 'must be a flag key' });
+    }
+  });
+  return errors.length > before ? undefined : (flags as string[]);
 }
 
 function failed(errors: FieldError[]): ParsedClientMessage {

@@ -62,8 +62,8 @@ export function registerDecisionSocketRoute(
       summary: "A user's decisions over a WebSocket",
       description:
         'The query of /client/v1/decisions/stream. Server → client: ' +
-        '`{ "type": "decisions", "id", "full", "version", "profileVersion", "decisions", "flows"? }`. ' +
-        'Client → server: `{ "type": "context", "placements"?, "locale"?, "url"?, "context"?, "flows"? }`; ' +
+        '`{ "type": "decisions", "id", "full", "version", "profileVersion", "decisions", "flows"?, "flags"? }`. ' +
+        'Client → server: `{ "type": "context", "placements"?, "locale"?, "url"?, "context"?, "flows"?, "flags"? }`; ' +
         'a bad one is answered with `{ "type": "error", "code": "ONR_VALIDATION", "message", "errors" }`.',
       tags: ['realtime'],
       security: [{ writeKey: [] }],
@@ -197,12 +197,14 @@ function changedCall(current: ValidDecideCall, all: boolean, change: ContextChan
         ? change.context.page
         : current.context.page;
   const locale = change.locale ?? current.locale;
+  const flags = change.flags ?? current.flags;
   return {
     lookup: current.lookup,
     ...(placements === undefined || placements.length === 0 ? {} : { placements }),
     context: page === undefined ? base : { ...base, page },
     ...(locale === undefined ? {} : { locale }),
     flows: change.flows ?? current.flows,
+    ...(flags === undefined ? {} : { flags }),
     ...(current.consent === undefined ? {} : { consent: current.consent }),
   };
 }

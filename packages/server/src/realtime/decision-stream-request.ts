@@ -12,6 +12,7 @@ import {
   type ValidDecideCall,
 } from '../decide/decide-contract.js';
 import { pageContext, splitList } from '../decide/decide-routes.js';
+import { flagsOfQuery } from '../decide/decide-flags.js';
 import { authenticateClient, checkAnonymous, type ClientAuth } from './client-auth.js';
 
 /** The largest WebSocket frame a client may send; a larger one closes the socket with 1009. */
@@ -35,6 +36,12 @@ export const DecisionStreamQuery = Type.Object(
       Type.String({ maxLength: 2000, description: 'The page URL: context.page.url and .path.' }),
     ),
     flows: Type.Optional(Type.Boolean({ description: "Include every flow's progress." })),
+    flags: Type.Optional(
+      Type.String({
+        maxLength: 10_200,
+        description: '`all` for every flag, or comma-separated flag keys.',
+      }),
+    ),
     lastEventId: Type.Optional(
       Type.String({ maxLength: 100, description: 'Fallback for the Last-Event-ID header.' }),
     ),
@@ -74,12 +81,14 @@ export async function prepareSubscription(
     where: 'querystring',
   });
   const placements = query.placements === undefined ? [] : splitList(query.placements);
+  const flags = flagsOfQuery(query.flags);
   const call = validateCall(engine, auth.runtime, {
     lookup: auth.lookup,
     ...(placements.length === 0 ? {} : { placements }),
     ...(query.url === undefined ? {} : { context: pageContext(query.url) }),
     ...(query.locale === undefined ? {} : { locale: query.locale }),
     flows: query.flows ?? false,
+    ...(flags === undefined ? {} : { flags }),
   });
   const profile = await engine.decisions.findProfile(auth.runtime.workspace.id, auth.lookup);
   checkAnonymous(auth, profile?.userId, 'querystring');

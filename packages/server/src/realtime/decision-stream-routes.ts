@@ -61,8 +61,8 @@ export async function registerDecisionStreamRoutes(
         summary: "Stream a user's decisions (server-sent events)",
         description:
           'Each message is `event: decisions`, `id: <config version>.<profile version>.<digest>`, ' +
-          '`data: { full, version, profileVersion, decisions, flows? }`: every placement first ' +
-          '(`full: true`), then only the placements whose decision changed; `null` for a placement ' +
+          '`data: { full, version, profileVersion, decisions, flows?, flags? }`: every placement first ' +
+          '(`full: true`), then only the placements (flows, flags) that changed; `null` for one ' +
           'removed from the config. With a Last-Event-ID whose digest is the current one, nothing ' +
           'is sent first. Heartbeat comments every 15 s.',
         tags: ['realtime'],

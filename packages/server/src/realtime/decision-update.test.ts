@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PresentedAnswer } from '../decide/present-decision.js';
-import { decisionStateOf, diffDecisionStates } from './decision-update.js';
+import {
+  decisionStateOf,
+  diffDecisionStates,
+  mergeDecisionUpdates,
+  type DecisionUpdate,
+} from './decision-update.js';
 
 function answer(title: string, flows?: PresentedAnswer['flows']): PresentedAnswer {
   return {
@@ -45,5 +50,50 @@ describe('decisionStateOf', () => {
     const other = { ...(view as object), done: 1 } as never;
     const moved = decisionStateOf(answer('Hi', { start: other }), true, withFlows);
     assert.notEqual(moved.digest, withFlows.digest);
+  });
+});
+
+describe('flags in the state', () => {
+  const withFlags = (value: number, extra = {}): PresentedAnswer => ({
+    ...answer('Hi'),
+    flags: { limit: { value, reason: 'DEFAULT', variant: `v${value}` }, ...extra },
+  });
+
+  it('hashes flags only when asked for, and sends only the changed ones', () => {
+    const plain = decisionStateOf(answer('Hi'), false);
+    const empty = decisionStateOf({ ...answer('Hi'), flags: {} }, false, plain);
+    assert.notEqual(empty.digest, plain.digest, 'asking for flags is another state');
+    const three = decisionStateOf(withFlags(3), false);
+    const same = decisionStateOf(withFlags(3), false, three);
+    assert.equal(same.digest, three.digest);
+    assert.equal(diffDecisionStates(three, same, false), undefined);
+    const five = decisionStateOf(withFlags(5), false, three);
+    assert.notEqual(five.digest, three.digest);
+    assert.deepEqual(diffDecisionStates(three, five, false), {
+      decisions: {},
+      flags: { limit: { value: 5, reason: 'DEFAULT', variant: 'v5' } },
+    });
+    const removed = decisionStateOf({ ...answer('Hi'), flags: {} }, false, five);
+    assert.deepEqual(diffDecisionStates(five, removed, false)?.flags, { limit: null });
+    assert.deepEqual(Object.keys(diffDecisionStates(five, removed, true)?.decisions ?? {}), [
+      'banner',
+      'sidebar',
+    ]);
+  });
+
+  it('merges waiting updates flag by flag', () => {
+    const update = (flags: DecisionUpdate['flags']): DecisionUpdate => ({
+      id: '1.1.000000000000',
+      full: false,
+      version: 1,
+      profileVersion: 1,
+      decisions: {},
+      ...(flags === undefined ? {} : { flags }),
+    });
+    const a = { value: 1, reason: 'DEFAULT' as const };
+    const b = { value: 2, reason: 'DEFAULT' as const };
+    const merged = mergeDecisionUpdates(update({ x: a, y: a }), update({ y: b }));
+    assert.deepEqual(merged.flags, { x: a, y: b });
+    assert.equal(mergeDecisionUpdates(update(undefined), update(undefined)).flags, undefined);
   });
 });

@@ -8,6 +8,7 @@ import type {
   PresentedDecision,
   PresentedFlow,
 } from '../decide/present-decision.js';
+import type { PresentedFlag } from '../decide/decide-flags.js';
 
 /** One message of the decision push. */
 export interface DecisionUpdate {
@@ -21,48 +22,49 @@ export interface DecisionUpdate {
   decisions: Record<string, PresentedDecision | null>;
   /** With flows requested: the flows whose view changed (all when full); null: removed. */
   flows?: Record<string, PresentedFlow | null>;
+  /** With flags requested: the flags whose evaluation changed (all when full); null: removed. */
+  flags?: Record<string, PresentedFlag | null>;
 }
 
 /** The presented state a subscription last computed: values kept as their JSON text. */
 export interface DecisionState {
   decisions: Map<string, string>;
   flows: Map<string, string> | undefined;
-  /** First 12 hex digits of the SHA-1 of the sorted decisions and flows. */
+  /** With flags requested (the answer has `flags`). */
+  flags: Map<string, string> | undefined;
+  /** First 12 hex digits of the SHA-1 of the sorted decisions, flows and flags. */
   digest: string;
 }
 
 /**
- * The state of a presented answer; flows only when `withFlows`. When it equals
- * `previous` entry for entry, previous's digest is kept rather than hashed again
- * (most events change nothing a subscription shows).
+ * The state of a presented answer; flows only when `withFlows`, flags when the answer
+ * has them. When it equals `previous` entry for entry, previous's digest is kept rather
+ * than hashed again (most events change nothing a subscription shows).
  */
 export function decisionStateOf(
   answer: PresentedAnswer,
   withFlows: boolean,
   previous?: DecisionState,
 ): DecisionState {
-  const decisions = new Map<string, string>();
-  for (const [placement, decision] of Object.entries(answer.decisions)) {
-    decisions.set(placement, JSON.stringify(decision));
-  }
-  let flows: Map<string, string> | undefined;
-  if (withFlows) {
-    flows = new Map();
-    for (const [flow, view] of Object.entries(answer.flows ?? {})) {
-      flows.set(flow, JSON.stringify(view));
-    }
-  }
+  const decisions = jsonEntries(answer.decisions);
+  const flows = withFlows ? jsonEntries(answer.flows ?? {}) : undefined;
+  const flags = answer.flags === undefined ? undefined : jsonEntries(answer.flags);
   if (
     previous !== undefined &&
     sameEntries(previous.decisions, decisions) &&
-    (flows === undefined
-      ? previous.flows === undefined
-      : previous.flows !== undefined && sameEntries(previous.flows, flows))
+    sameOptional(previous.flows, flows) &&
+    sameOptional(previous.flags, flags)
   ) {
-    return { decisions, flows, digest: previous.digest };
+    return { decisions, flows, flags, digest: previous.digest };
   }
   const hash = createHash('sha1');
-  for (const entries of [decisions, flows ?? new Map<string, string>()]) {
+  // Flags hash only when asked for: digests of subscriptions without them stay as they were.
+  const groups = [
+    decisions,
+    flows ?? new Map<string, string>(),
+    ...(flags === undefined ? [] : [flags]),
+  ];
+  for (const entries of groups) {
     for (const key of [...entries.keys()].sort()) {
       hash
         .update(JSON.stringify(key))
@@ -72,7 +74,20 @@ export function decisionStateOf(
     }
     hash.update('|');
   }
-  return { decisions, flows, digest: hash.digest('hex').slice(0, 12) };
+  return { decisions, flows, flags, digest: hash.digest('hex').slice(0, 12) };
+}
+
+function jsonEntries(record: Readonly<Record<string, unknown>>): Map<string, string> {
+  const entries = new Map<string, string>();
+  for (const [key, value] of Object.entries(record)) entries.set(key, JSON.stringify(value));
+  return entries;
+}
+
+function sameOptional(
+  a: ReadonlyMap<string, string> | undefined,
+  b: ReadonlyMap<string, string> | undefined,
+): boolean {
+  return a === undefined || b === undefined ? a === b : sameEntries(a, b);
 }
 
 function sameEntries(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
@@ -90,7 +105,7 @@ export function diffDecisionStates(
   previous: DecisionState | undefined,
   next: DecisionState,
   full: boolean,
-): Pick<DecisionUpdate, 'decisions' | 'flows'> | undefined {
+): Pick<DecisionUpdate, 'decisions' | 'flows' | 'flags'> | undefined {
   const whole = full || previous === undefined;
   const decisions = diffEntries<PresentedDecision>(
     whole ? undefined : previous.decisions,
@@ -100,12 +115,20 @@ export function diffDecisionStates(
     next.flows === undefined
       ? undefined
       : diffEntries<PresentedFlow>(whole ? undefined : previous.flows, next.flows);
+  const flags =
+    next.flags === undefined
+      ? undefined
+      : diffEntries<PresentedFlag>(whole ? undefined : previous.flags, next.flags);
   const changed =
     whole ||
     Object.keys(decisions).length > 0 ||
-    (flows !== undefined && Object.keys(flows).length > 0);
+    (flows !== undefined && Object.keys(flows).length > 0) ||
+    (flags !== undefined && Object.keys(flags).length > 0);
   if (!changed) return undefined;
-  return flows === undefined ? { decisions } : { decisions, flows };
+  const update: Pick<DecisionUpdate, 'decisions' | 'flows' | 'flags'> = { decisions };
+  if (flows !== undefined) update.flows = flows;
+  if (flags !== undefined) update.flags = flags;
+  return update;
 }
 
 function diffEntries<T>(
@@ -134,7 +157,7 @@ export function digestOfUpdateId(id: string | undefined): string | undefined {
 
 /**
  * Two updates a slow connection has not written yet, as one: the newest decision of
- * each placement, so what waits for a socket never grows past one entry per placement.
+ * each placement (and flow, flag), so what waits for a socket never grows past one entry each.
  */
 export function mergeDecisionUpdates(older: DecisionUpdate, newer: DecisionUpdate): DecisionUpdate {
   if (newer.full) return newer;
@@ -145,6 +168,9 @@ export function mergeDecisionUpdates(older: DecisionUpdate, newer: DecisionUpdat
   };
   if (older.flows !== undefined || newer.flows !== undefined) {
     merged.flows = { ...older.flows, ...newer.flows };
+  }
+  if (older.flags !== undefined || newer.flags !== undefined) {
+    merged.flags = { ...older.flags, ...newer.flags };
   }
   return merged;
 }
