@@ -9,6 +9,7 @@ import { defaultStorage, globalTimers, onOnline, onPageHide } from './environmen
 import { OnrampError } from './errors.js';
 import { createEventQueue } from './event-queue.js';
 import { createEventFactory } from './event-factory.js';
+import { flagOf, flagValue } from './flag-value.js';
 import { createIdentity } from './identity.js';
 import type { OnrampClient, OnrampOptions } from './types.js';
 
@@ -108,6 +109,8 @@ export function createOnramp(options: OnrampOptions): OnrampClient {
     subscribe: (listener, subscribeOptions) => stream.subscribe(listener, subscribeOptions),
     getDecisions: () => stream.decisions,
     getFlows: () => stream.flows,
+    getFlags: () => stream.flags,
+    getFlag: (key, defaultValue) => flagValue(flagOf(stream.flags, key), defaultValue),
     setConsent(preferences) {
       consent.set(onlyBooleans(preferences));
       events.consentChanged();

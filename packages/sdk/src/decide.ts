@@ -45,6 +45,7 @@ export async function decide(
   if (placements !== undefined) body['placements'] = placements;
   if (options.locale !== undefined) body['locale'] = options.locale;
   if (options.flows !== undefined) body['flows'] = options.flows;
+  if (options.flags !== undefined) body['flags'] = options.flags;
   if (Object.keys(context.value).length > 0) body['context'] = context.value;
 
   let response: Response;

@@ -7,7 +7,14 @@ import { isBrowser, type Timers } from './environment.js';
 import type { Identity } from './identity.js';
 import { withoutPrototypeKeys } from './safe-json.js';
 import { createSseParser, type SseMessage } from './sse-parser.js';
-import type { Decision, DecisionUpdate, FlowView, SubscribeOptions, Unsubscribe } from './types.js';
+import type {
+  Decision,
+  DecisionUpdate,
+  FlagEvaluation,
+  FlowView,
+  SubscribeOptions,
+  Unsubscribe,
+} from './types.js';
 import { mergeUpdate, type StreamMessage } from './merge-update.js';
 
 /** The server sends a heartbeat every 15 s: a silent connection this long is dead. */
@@ -28,6 +35,7 @@ export interface DecisionStream {
   subscribe(listener: (update: DecisionUpdate) => void, options?: SubscribeOptions): Unsubscribe;
   readonly decisions: Readonly<Record<string, Decision>>;
   readonly flows: Readonly<Record<string, FlowView>>;
+  readonly flags: Readonly<Record<string, FlagEvaluation>>;
   /** The identity changed: reconnect for it; `clear` forgets the old user's decisions now. */
   reopen(clear: boolean): void;
   close(): void;
@@ -155,6 +163,9 @@ export function createDecisionStream(options: DecisionStreamOptions): DecisionSt
     get flows() {
       return latest?.flows ?? {};
     },
+    get flags() {
+      return latest?.flags ?? {};
+    },
     subscribe(listener, subscribeOptions = {}) {
       const subscriber: Subscriber = { listener, options: subscribeOptions };
       subscribers.add(subscriber);
@@ -164,7 +175,12 @@ export function createDecisionStream(options: DecisionStreamOptions): DecisionSt
       if (current !== undefined) {
         queueMicrotask(() => {
           if (subscribers.has(subscriber) && latest === current) {
-            listener({ ...current, full: true, changed: Object.keys(current.decisions) });
+            listener({
+              ...current,
+              full: true,
+              changed: Object.keys(current.decisions),
+              changedFlags: Object.keys(current.flags),
+            });
           }
         });
       }
@@ -199,6 +215,8 @@ export function createDecisionStream(options: DecisionStreamOptions): DecisionSt
           changed: Object.keys(latest.decisions),
           decisions: {},
           flows: {},
+          changedFlags: Object.keys(latest.flags),
+          flags: {},
         });
       }
       connect();
@@ -231,5 +249,17 @@ function queryOf(writeKey: string, identity: Identity, subscribers: Subscriber[]
   if (locale !== undefined) params.set('locale', locale);
   if (url !== undefined) params.set('url', url);
   if (subscribers.some(({ options }) => options.flows === true)) params.set('flows', 'true');
+  const flags = flagsOf(subscribers);
+  if (flags !== undefined) params.set('flags', flags);
   return params.toString();
+}
+
+/** `all` when a subscriber wants every flag, else the union of the keys asked for. */
+function flagsOf(subscribers: Subscriber[]): string | undefined {
+  const keys = new Set<string>();
+  for (const { options } of subscribers) {
+    if (options.flags === true) return 'all';
+    if (Array.isArray(options.flags)) for (const key of options.flags) keys.add(key);
+  }
+  return keys.size === 0 ? undefined : [...keys].sort().join(',');
 }

@@ -1,5 +1,5 @@
 // Merges one decision-stream message into the state the subscribers see.
-import type { Decision, DecisionUpdate, FlowView } from './types.js';
+import type { Decision, DecisionUpdate, FlagEvaluation, FlowView } from './types.js';
 
 /** A `decisions` message as the engine sends it (docs/realtime.md#messages). */
 export interface StreamMessage {
@@ -8,10 +8,11 @@ export interface StreamMessage {
   profileVersion: number;
   decisions?: Record<string, Decision | null>;
   flows?: Record<string, FlowView | null>;
+  flags?: Record<string, FlagEvaluation | null>;
 }
 
 /**
- * `full` replaces everything; otherwise the placements (and flows) in the message replace
+ * `full` replaces everything; otherwise the placements (flows, flags) in the message replace
  * theirs, and `null` removes one. The result is a new frozen object, so a changed state
  * is a new reference (what React's useSyncExternalStore compares).
  */
@@ -24,10 +25,11 @@ export function mergeUpdate(
   const changed: string[] = [];
   const decisions = merged(full ? {} : previous?.decisions, message.decisions, changed);
   const flows = merged(full ? {} : previous?.flows, message.flows, []);
+  const changedFlags: string[] = [];
+  const flags = merged(full ? {} : previous?.flags, message.flags, changedFlags);
   if (full && previous !== undefined) {
-    for (const placement of Object.keys(previous.decisions)) {
-      if (!(placement in decisions)) changed.push(placement);
-    }
+    removed(previous.decisions, decisions, changed);
+    removed(previous.flags, flags, changedFlags);
   }
   return {
     id,
@@ -37,7 +39,13 @@ export function mergeUpdate(
     changed,
     decisions,
     flows,
+    changedFlags,
+    flags,
   };
+}
+
+function removed(before: object, after: object, changed: string[]): void {
+  for (const key of Object.keys(before)) if (!(key in after)) changed.push(key);
 }
 
 function merged<T>(

@@ -87,6 +87,19 @@ export interface Decision {
   track?: DecisionTrack;
 }
 
+/** OpenFeature's resolution reasons, as the engine gives them (docs/flags.md). */
+export type FlagReason =
+  'STATIC' | 'TARGETING_MATCH' | 'SPLIT' | 'DISABLED' | 'DEFAULT' | 'PREREQUISITE_FAILED' | 'ERROR';
+
+/** One flag's evaluation for this user (docs/decide.md#flags). On error, value is null. */
+export interface FlagEvaluation {
+  value: Json;
+  variant?: string;
+  reason: FlagReason;
+  errorCode?: string;
+  errorMessage?: string;
+}
+
 export interface DecideResult {
   version: number;
   profileId?: string;
@@ -95,6 +108,8 @@ export interface DecideResult {
   personalized: boolean;
   decisions: Record<string, Decision>;
   flows?: Record<string, FlowView>;
+  /** With `flags` asked for: each flag's evaluation, by key. */
+  flags?: Record<string, FlagEvaluation>;
   validUntil?: string;
 }
 
@@ -104,6 +119,8 @@ export interface DecideOptions {
   locale?: string;
   /** Include every flow's progress. */
   flows?: boolean;
+  /** Evaluate flags too: true for every flag, or these keys. */
+  flags?: boolean | string[];
 }
 
 /** One message of the decision stream, after the SDK merged it into its state. */
@@ -120,6 +137,10 @@ export interface DecisionUpdate {
   decisions: Readonly<Record<string, Decision>>;
   /** The merged flow views, when the subscription asked for flows. */
   flows: Readonly<Record<string, FlowView>>;
+  /** Flag keys whose evaluation changed in this message (removed ones included). */
+  changedFlags: string[];
+  /** The merged flag evaluations, when a subscription asked for flags. */
+  flags: Readonly<Record<string, FlagEvaluation>>;
 }
 
 export interface SubscribeOptions {
@@ -129,6 +150,8 @@ export interface SubscribeOptions {
   /** Page URL for `context.page`; the current location in browsers. */
   url?: string;
   flows?: boolean;
+  /** Stream flags too: true for every flag, or these keys (the stream carries the union). */
+  flags?: boolean | string[];
 }
 
 export type Unsubscribe = () => void;
@@ -224,6 +247,13 @@ export interface OnrampClient {
   /** The latest merged decisions of the open subscription (empty before the first message). */
   getDecisions(): Readonly<Record<string, Decision>>;
   getFlows(): Readonly<Record<string, FlowView>>;
+  /** The latest flag evaluations of the open subscription (subscribe with `flags`). */
+  getFlags(): Readonly<Record<string, FlagEvaluation>>;
+  /**
+   * A flag's streamed value, or `defaultValue` when the flag is not streamed (yet), failed,
+   * or has a value of another type than `defaultValue`.
+   */
+  getFlag<T>(key: string, defaultValue: T): T;
 
   setConsent(preferences: CategoryPreferences): void;
   getConsent(): CategoryPreferences;

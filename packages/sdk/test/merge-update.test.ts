@@ -41,3 +41,46 @@ describe('mergeUpdate', () => {
     assert.ok(Object.isFrozen(third.decisions));
   });
 });
+
+describe('mergeUpdate with flags', () => {
+  const on = { value: true, variant: 'on', reason: 'SPLIT' } as const;
+  const off = { value: false, variant: 'off', reason: 'DEFAULT' } as const;
+
+  it('merges changed flags, keeps the others by identity, and names what changed', () => {
+    const first = mergeUpdate(undefined, '1.1.a', {
+      full: true,
+      version: 1,
+      profileVersion: 1,
+      decisions: {},
+      flags: { checkout: off, layout: off },
+    });
+    assert.deepEqual(first.changedFlags, ['checkout', 'layout']);
+    const second = mergeUpdate(first, '1.2.b', {
+      full: false,
+      version: 1,
+      profileVersion: 2,
+      decisions: {},
+      flags: { checkout: on, layout: null },
+    });
+    assert.deepEqual(second.changedFlags, ['checkout', 'layout']);
+    assert.deepEqual(second.flags, { checkout: on });
+    assert.deepEqual(second.changed, [], 'no placement changed');
+    const third = mergeUpdate(second, '1.3.c', {
+      full: false,
+      version: 1,
+      profileVersion: 3,
+      decisions: { hero: decision('hero', null) },
+    });
+    assert.equal(third.flags['checkout'], second.flags['checkout'], 'untouched');
+    assert.deepEqual(third.changedFlags, []);
+    const full = mergeUpdate(third, '2.3.d', {
+      full: true,
+      version: 2,
+      profileVersion: 3,
+      decisions: {},
+      flags: { other: on },
+    });
+    assert.deepEqual(full.changedFlags.sort(), ['checkout', 'other']);
+    assert.ok(Object.isFrozen(full.flags));
+  });
+});
