@@ -32,6 +32,7 @@ const issueRoots: Readonly<Record<string, string>> = {
   '(flows)': 'flows',
   '(contentSettings)': 'contentSettings',
   '(flags)': 'flags',
+  '(experiments)': 'experiments',
 };
 
 /**

@@ -15,6 +15,7 @@ export type ConfigParts = Pick<
   | 'flows'
   | 'contentSettings'
   | 'flags'
+  | 'experiments'
 >;
 
 /** Computes the new parts from the current version; may throw an OnrampError (404, 409…). */

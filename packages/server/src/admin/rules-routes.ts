@@ -166,7 +166,7 @@ function registerRestoreRoute(
   admin.post<{ Params: VersionParams; Querystring: EditQuery; Headers: IfMatchHeaders }>(
     '/rules/versions/:version/restore',
     schema(
-      'Publish an earlier version again (rollback): a new version with its rules, settings, segments, cohorts, clusterings, content, placements, flows, content settings and flags',
+      'Publish an earlier version again (rollback): a new version with its rules, settings, segments, cohorts, clusterings, content, placements, flows, content settings, flags and experiments',
       { 200: RuleConfig },
       { params: VersionParams, querystring: EditQuery, headers: IfMatchHeaders },
     ),
@@ -189,6 +189,7 @@ function registerRestoreRoute(
           flows: old.flows ?? [],
           contentSettings: old.contentSettings ?? defaultContentSettings(),
           flags: old.flags ?? [],
+          experiments: old.experiments ?? [],
         }),
         { ...baseOf(request), note: `restored version ${version}` },
       );

@@ -17,7 +17,7 @@ const BODY_LIMIT = 2 * 1024 * 1024;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** The OpenAPI tag of a route: its part of the config (content, placements and flows use 'content'). */
-export type Tag = ListPart | 'flags';
+export type Tag = ListPart | 'flags' | 'experiments';
 export type WorkspaceOf = (request: FastifyRequest) => WorkspaceRuntime;
 
 /** Route options: the schema (tag, admin key, summary, error replies) and the body limit. */

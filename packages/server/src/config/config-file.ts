@@ -9,6 +9,7 @@ import {
   ContentItemSchema,
   ContentSettingsSchema,
   FlagSchema,
+  ExperimentSchema,
   FlowSchema,
   PlacementSchema,
   RuleConfigError,
@@ -20,6 +21,7 @@ import {
   type ContentItem,
   type ContentSettings,
   type FlagDefinition,
+  type ExperimentDefinition,
   type FlowDefinition,
   type PlacementDefinition,
   type SegmentDefinition,
@@ -58,6 +60,8 @@ export const ConfigFileSchema = Type.Object(
     contentSettings: ContentSettingsSchema,
     /** Feature flags (docs/flags.md), published with the rules. */
     flags: Type.Array(FlagSchema, { default: [] }),
+    /** Experiments (docs/experiments.md), published with the rules. */
+    experiments: Type.Array(ExperimentSchema, { default: [] }),
   },
   { additionalProperties: false },
 );
@@ -169,6 +173,7 @@ function checkRules(config: ConfigFile, at: IssueAt): void {
         contentSettings: config.contentSettings,
       },
       flags: config.flags,
+      experiments: config.experiments,
     });
   } catch (error) {
     if (!(error instanceof RuleConfigError)) throw error;
@@ -204,12 +209,13 @@ export interface ConfigBehaviour {
   flows: FlowDefinition[];
   contentSettings: ContentSettings;
   flags: FlagDefinition[];
+  experiments: ExperimentDefinition[];
 }
 
 /** Everything of a config that a config version holds: rules, settings, segments…, content… */
 export function behaviourOf(config: ConfigFile): ConfigBehaviour {
-  const { segments, cohorts, clusterings, content, placements, flows, contentSettings, flags } =
-    config;
+  const { segments, cohorts, clusterings, content, placements, flows, contentSettings } = config;
+  const { flags, experiments } = config;
   return {
     ...rulesOf(config),
     segments,
@@ -220,6 +226,7 @@ export function behaviourOf(config: ConfigFile): ConfigBehaviour {
     flows,
     contentSettings,
     flags,
+    experiments,
   };
 }
 

@@ -44,7 +44,8 @@ export async function startConfigSync(
 ): Promise<ConfigWatcher | undefined> {
   const { path, config, engine, workspaceId, logger } = options;
   const { rules, segments, cohorts, clusterings, content, placements, flows, flags } = config;
-  const empty = [rules, segments, cohorts, clusterings, content, placements, flows, flags].every(
+  const lists = [rules, segments, cohorts, clusterings, content, placements, flows, flags];
+  const empty = [...lists, config.experiments].every(
     (list) => list.length === 0,
   );
   if (path === undefined && empty) return undefined;
@@ -176,6 +177,7 @@ function settingsDigest(config: ConfigFile): string {
     flows: _flows,
     contentSettings: _contentSettings,
     flags: _flags,
+    experiments: _experiments,
     ...rest
   } = config;
   return canonicalJson(rest);

@@ -2,7 +2,7 @@
  * A config version's parts checked against their schemas (defaults filled, as the
  * config file and the admin API do) and compiled together by compileRuleSet:
  * rules and settings, segments, cohorts and clusterings, content, placements,
- * flows and content settings, flags. Every problem is one RuleConfigError naming each field.
+ * flows and content settings, flags, experiments. Every problem is one RuleConfigError naming each field.
  */
 import type { ConfigBehaviour } from '../config/config-file.js';
 import type { TSchema } from '@sinclair/typebox';
@@ -13,6 +13,7 @@ import {
   ContentItemSchema,
   ContentSettingsSchema,
   FlagSchema,
+  ExperimentSchema,
   FlowSchema,
   PlacementSchema,
   RuleConfigError,
@@ -26,6 +27,7 @@ import {
   type ContentItem,
   type ContentSettings,
   type FlagDefinition,
+  type ExperimentDefinition,
   type FlowDefinition,
   type PlacementDefinition,
   type RuleConfigVersion,
@@ -61,6 +63,7 @@ export function emptyRuleConfig(workspaceId: string): RuleConfigVersion {
     flows: [],
     contentSettings: defaultContentSettings(),
     flags: [],
+    experiments: [],
     createdAt: 0,
     source: 'api',
   };
@@ -78,6 +81,7 @@ export interface RuleConfigInput {
   flows?: readonly unknown[] | undefined;
   contentSettings?: unknown;
   flags?: readonly unknown[] | undefined;
+  experiments?: readonly unknown[] | undefined;
 }
 
 /** A config version's parts, defaults filled (as the config file gives them), and the compiled set. */
@@ -107,6 +111,9 @@ export function compileRules(
   const placements = list<PlacementDefinition>(PlacementSchema, input.placements, ['(placements)']);
   const flows = list<FlowDefinition>(FlowSchema, input.flows, ['(flows)']);
   const flags = list<FlagDefinition>(FlagSchema, input.flags, ['(flags)']);
+  const experiments = list<ExperimentDefinition>(ExperimentSchema, input.experiments, [
+    '(experiments)',
+  ]);
   const settings = normalizeObject<RuleSettings>(
     RuleSettingsSchema,
     input.settings,
@@ -127,6 +134,7 @@ export function compileRules(
     audiences: { segments, cohorts, clusterings },
     decide: { content, placements, flows, contentSettings },
     flags,
+    experiments,
   });
   return {
     rules,
@@ -139,6 +147,7 @@ export function compileRules(
     flows,
     contentSettings,
     flags,
+    experiments,
     set,
   };
 }

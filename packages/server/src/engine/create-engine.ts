@@ -451,6 +451,12 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       return storage.profileStore.listMessages(workspaceId, options);
     },
 
+    async experimentTotals(workspaceId, experimentId) {
+      await pump();
+      await processor.flush();
+      return storage.profileStore.experimentTotals(workspaceId, experimentId);
+    },
+
     listDeadLetters: (workspaceId, { before, limit }) =>
       storage.deadLetters.list(workspaceId, {
         limit,

@@ -6,6 +6,8 @@ import type {
   ContentItem,
   ContentSettings,
   FlagDefinition,
+  ExperimentDefinition,
+  ExperimentTotals,
   FlowDefinition,
   PlacementDefinition,
   SegmentDefinition,
@@ -95,6 +97,7 @@ export interface RulesDraft {
   /** The current ones when absent (the defaults, defaultLocale "en", in versions without them). */
   contentSettings?: ContentSettings;
   flags?: FlagDefinition[];
+  experiments?: ExperimentDefinition[];
   source: 'file' | 'api';
   fileDigest?: string;
   note?: string;
@@ -197,6 +200,8 @@ export interface Engine {
     workspaceId: string,
     options: { after?: number; limit: number },
   ): Promise<{ seq: number; message: QueuedMessage }[]>;
+  /** An experiment's totals per variant, as of now (applies and commits pending events first). */
+  experimentTotals(workspaceId: string, experimentId: string): Promise<ExperimentTotals>;
   listDeadLetters(
     workspaceId: string,
     options: { before?: number; limit: number },

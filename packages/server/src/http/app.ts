@@ -17,6 +17,7 @@ import { registerDecisionStreamRoutes } from '../realtime/decision-stream-routes
 import { registerHealthRoutes } from '../observability/health-routes.js';
 import { registerFlagAdminRoutes } from '../flags/flag-admin-routes.js';
 import { registerOfrepRoutes } from '../flags/ofrep-routes.js';
+import { registerExperimentAdminRoutes } from '../experiments/experiment-admin-routes.js';
 
 export interface AppOptions {
   engine: Engine;
@@ -91,6 +92,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await registerSegmentsRoutes(app, options.engine, publisher);
   await registerContentRoutes(app, options.engine, publisher);
   await registerFlagAdminRoutes(app, options.engine, publisher);
+  await registerExperimentAdminRoutes(app, options.engine, publisher);
   await registerOfrepRoutes(app, options.engine);
   await registerStreamRoutes(app, options.engine);
   await registerDecideRoutes(app, options.engine);

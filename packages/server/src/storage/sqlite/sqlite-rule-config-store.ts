@@ -95,6 +95,7 @@ function toVersion(row: VersionRow | undefined): RuleConfigVersion | undefined {
     | 'flows'
     | 'contentSettings'
     | 'flags'
+    | 'experiments'
   >;
   return {
     workspaceId,
@@ -112,6 +113,7 @@ function toVersion(row: VersionRow | undefined): RuleConfigVersion | undefined {
     ...(config.contentSettings !== undefined && { contentSettings: config.contentSettings }),
     // Stored only when there are some: absent means none.
     ...(config.flags !== undefined && { flags: config.flags }),
+    ...(config.experiments !== undefined && { experiments: config.experiments }),
     createdAt,
     source,
     ...(fileDigest !== null && { fileDigest }),
@@ -119,11 +121,13 @@ function toVersion(row: VersionRow | undefined): RuleConfigVersion | undefined {
   };
 }
 
-/** Content, placements, flows, content settings and flags of a version, the empty ones left out. */
+/** Content, placements, flows, content settings, flags and experiments of a version, the empty ones left out. */
 function decidePartsOf(version: RuleConfigVersion): Partial<RuleConfigVersion> {
   const { content = [], placements = [], flows = [], contentSettings, flags = [] } = version;
+  const { experiments = [] } = version;
   return {
     ...(flags.length > 0 && { flags }),
+    ...(experiments.length > 0 && { experiments }),
     ...(content.length > 0 && { content }),
     ...(placements.length > 0 && { placements }),
     ...(flows.length > 0 && { flows }),
