@@ -45,9 +45,7 @@ export async function startConfigSync(
   const { path, config, engine, workspaceId, logger } = options;
   const { rules, segments, cohorts, clusterings, content, placements, flows, flags } = config;
   const lists = [rules, segments, cohorts, clusterings, content, placements, flows, flags];
-  const empty = [...lists, config.experiments].every(
-    (list) => list.length === 0,
-  );
+  const empty = [...lists, config.experiments].every((list) => list.length === 0);
   if (path === undefined && empty) return undefined;
   await syncConfigRules(engine, workspaceId, config, logger);
   return path === undefined ? undefined : watchConfig({ ...options, path });
