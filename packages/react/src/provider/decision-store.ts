@@ -1,6 +1,7 @@
 import type {
   Decision,
   DecisionUpdate,
+  FlagEvaluation,
   FlowView,
   OnrampClient,
   SubscribeOptions,
@@ -13,6 +14,8 @@ export interface DecisionSnapshot {
   ready: boolean;
   decisions: Readonly<Record<string, Decision>>;
   flows: Readonly<Record<string, FlowView>>;
+  /** Streamed flag evaluations by key (the provider streams every flag by default). */
+  flags: Readonly<Record<string, FlagEvaluation>>;
   /** placement → content id dismissed here, hidden until the server decides something else. */
   hidden: ReadonlyMap<string, string>;
 }
@@ -30,8 +33,8 @@ export interface DecisionStore {
 
 /**
  * Keeps the SDK's merged decisions as an immutable snapshot for useSyncExternalStore.
- * Decisions and flow views that did not change keep their identity, so a component
- * that reads one placement does not re-render when another changes.
+ * Decisions, flow views and flags that did not change keep their identity, so a
+ * component that reads one placement (or flag) does not re-render when another changes.
  */
 export function createDecisionStore(
   client: OnrampClient,
@@ -44,6 +47,7 @@ export function createDecisionStore(
     ready: Object.keys(initial).length > 0,
     decisions: initial,
     flows: client.getFlows(),
+    flags: client.getFlags(),
     hidden: new Map(),
   };
 
@@ -55,6 +59,7 @@ export function createDecisionStore(
   const onDecision = (update: DecisionUpdate) => {
     const decisions = keepUnchanged(snapshot.decisions, update.decisions, update.changed);
     const flows = keepEqualFlows(snapshot.flows, update.flows);
+    const flags = keepEqualFlags(snapshot.flags, update.flags, update.changedFlags);
     const hidden = new Map(snapshot.hidden);
     for (const placement of update.changed) {
       const dismissed = hidden.get(placement);
@@ -64,7 +69,7 @@ export function createDecisionStore(
       if (shown.get(placement) !== keyOf(decisions[placement])) shown.delete(placement);
     }
     const same = hidden.size === snapshot.hidden.size;
-    emit({ ready: true, decisions, flows, hidden: same ? snapshot.hidden : hidden });
+    emit({ ready: true, decisions, flows, flags, hidden: same ? snapshot.hidden : hidden });
   };
 
   return {
@@ -122,4 +127,30 @@ function keepEqualFlows(
       before !== undefined && JSON.stringify(before) === JSON.stringify(view) ? before : view;
   }
   return merged;
+}
+
+/** Unchanged flags keep their object; a changed one too when it is equal (a reconnect's full state). */
+function keepEqualFlags(
+  previous: Readonly<Record<string, FlagEvaluation>>,
+  next: Readonly<Record<string, FlagEvaluation>>,
+  changed: readonly string[],
+): Readonly<Record<string, FlagEvaluation>> {
+  const changedSet = new Set(changed);
+  const merged: Record<string, FlagEvaluation> = {};
+  for (const [key, flag] of Object.entries(next)) {
+    const before = previous[key];
+    merged[key] =
+      before !== undefined && (!changedSet.has(key) || sameFlag(before, flag)) ? before : flag;
+  }
+  return merged;
+}
+
+function sameFlag(a: FlagEvaluation, b: FlagEvaluation): boolean {
+  return (
+    a.variant === b.variant &&
+    a.reason === b.reason &&
+    a.errorCode === b.errorCode &&
+    a.errorMessage === b.errorMessage &&
+    JSON.stringify(a.value) === JSON.stringify(b.value)
+  );
 }

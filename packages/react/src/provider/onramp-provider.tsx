@@ -14,6 +14,8 @@ export interface OnrampProviderProps {
   placements?: string[];
   /** Also stream every flow's progress (for useFlow); default true. */
   flows?: boolean;
+  /** Flags to stream for useFlag: true (the default) every flag, a list, or false none. */
+  flags?: boolean | string[];
   locale?: string;
   /** Page URL for `context.page` (templates, `when`); the current location in browsers. */
   url?: string;
@@ -22,15 +24,15 @@ export interface OnrampProviderProps {
 
 /**
  * Makes a client and its decision stream available to the hooks and components below.
- * It subscribes once, for the placements given (or all), and re-subscribes only when
- * `placements`, `flows`, `locale` or `url` change.
+ * It subscribes once, for the placements given (or all) and the flags, and re-subscribes
+ * only when `placements`, `flows`, `flags`, `locale` or `url` change.
  */
 export function OnrampProvider(props: OnrampProviderProps): ReactNode {
   const client = useClient(props.client, props.options);
-  const { placements, flows = true, locale, url } = props;
-  const key = JSON.stringify([placements ?? null, flows, locale ?? null, url ?? null]);
+  const { placements, flows = true, flags = true, locale, url } = props;
+  const key = JSON.stringify([placements ?? null, flows, flags, locale ?? null, url ?? null]);
   const store = useMemo(() => {
-    const options: SubscribeOptions = { flows };
+    const options: SubscribeOptions = { flows, flags: Array.isArray(flags) ? [...flags] : flags };
     if (placements !== undefined) options.placements = [...placements];
     if (locale !== undefined) options.locale = locale;
     if (url !== undefined) options.url = url;

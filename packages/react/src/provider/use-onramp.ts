@@ -1,5 +1,5 @@
 import { useContext, useSyncExternalStore } from 'react';
-import type { Decision, FlowView, OnrampClient } from '@onramp/sdk';
+import type { Decision, FlagEvaluation, FlowView, OnrampClient } from '@onramp/sdk';
 import type { DecisionSnapshot } from './decision-store.js';
 import { OnrampContext, type OnrampContextValue } from './onramp-context.js';
 
@@ -29,10 +29,13 @@ export interface DecisionsState {
   decisions: Readonly<Record<string, Decision>>;
   /** Every flow's progress, by flow id (when the provider streams flows, the default). */
   flows: Readonly<Record<string, FlowView>>;
+  /** Every streamed flag's evaluation, by key (the provider streams every flag by default). */
+  flags: Readonly<Record<string, FlagEvaluation>>;
 }
 
-/** All current decisions and flow views; re-renders on every change of the stream. */
+/** All current decisions, flow views and flags; re-renders on every change of the stream. */
 export function useDecisions(): DecisionsState {
   const snapshot = useSnapshot((s) => s);
-  return { ready: snapshot.ready, decisions: snapshot.decisions, flows: snapshot.flows };
+  const { ready, decisions, flows, flags } = snapshot;
+  return { ready, decisions, flows, flags };
 }
