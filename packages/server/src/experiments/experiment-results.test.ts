@@ -96,8 +96,9 @@ describe('experiment results end to end', () => {
     await sendBatch(server, exposures);
     const { variants, analysis } = await results();
     assert.deepEqual(summary(variants), expected);
-    assert.equal(expected.control[0] + expected.friendly[0], 54);
-    assert.ok(expected.control[0] > 10 && expected.friendly[0] > 10, JSON.stringify(expected));
+    const [control, friendly] = [expected['control']![0], expected['friendly']![0]];
+    assert.equal(control + friendly, 54);
+    assert.ok(control > 10 && friendly > 10, JSON.stringify(expected));
     assert.equal(analysis.ok, true);
     assert.deepEqual(analysis.warnings, []);
     const metrics = analysis.metrics as Json[];
