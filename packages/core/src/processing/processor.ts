@@ -248,9 +248,11 @@ export class Processor {
     await this.preload(entries);
     const changes = new Map<ProfileState, ProfileChange>();
     const now = this.options.clock.now();
+    // One identity graph per workspace and plan for the pass (its closures, made once).
+    const graphs = new Map<string, { plan: ProfilePlan; graph: IdentityGraph }>();
     for (const entry of entries) {
       try {
-        const change = this.applyEntry(entry, now);
+        const change = this.applyEntry(entry, now, graphs);
         if (change !== undefined) {
           const earlier = changes.get(change.profile);
           if (earlier !== undefined) mergeChange(earlier, change);
@@ -271,13 +273,22 @@ export class Processor {
     if (changes.size > 0) this.options.onChanges?.([...changes.values()]);
   }
 
-  private applyEntry(entry: LogEntry, now: number): ProfileChange | undefined {
+  private applyEntry(
+    entry: LogEntry,
+    now: number,
+    graphs: Map<string, { plan: ProfilePlan; graph: IdentityGraph }>,
+  ): ProfileChange | undefined {
     const plan = this.options.planOf(entry.workspaceId);
     if (plan === undefined) throw new Error(`unknown workspace ${entry.workspaceId}`);
     const cache = this.cacheOf(entry.workspaceId);
     const rules = this.options.rulesOf?.(entry.workspaceId);
     this.reshaped.clear();
-    const profile = resolveProfile(entry.event, this.graphOf(entry.workspaceId, cache, plan, now));
+    let made = graphs.get(entry.workspaceId);
+    if (made === undefined || made.plan !== plan) {
+      made = { plan, graph: this.graphOf(entry.workspaceId, cache, plan, now) };
+      graphs.set(entry.workspaceId, made);
+    }
+    const profile = resolveProfile(entry.event, made.graph);
     this.lazyWrites?.beforeChange(profile);
     applyEvent(profile, entry.event, plan, now);
     cache.markDirty(profile.id);
