@@ -3,8 +3,9 @@
  * A pure function of (profile state, config version, request); it never throws.
  * Sources, in order: the rule decision standing on the profile (highest priority
  * won it when the rule fired), the next best step of a flow shown there, an
- * experiment variant (issue 7), the placement's default. Without consent for
- * personalization only the default is shown, rendered without profile data.
+ * experiment variant (also for a visitor without a profile yet), the placement's
+ * default. Without consent for personalization only the default is shown, rendered
+ * without profile data.
  * docs/decide.md documents every reason.
  */
 import type { RenderResult, TemplateScope } from '../content/content.js';
@@ -30,6 +31,8 @@ import type {
 import { dismissedAt, shownCount } from './interactions.js';
 import { allowsPersonalization, baseScope, emptyView, profileLocale } from './decide-context.js';
 import { experimentCandidate } from './experiment-source.js';
+import { experimentKey } from '../experiments/assign-experiment.js';
+import { flowExperimentChoice } from '../experiments/flow-experiments.js';
 
 interface Run {
   readonly set: CompiledRuleSet;
@@ -112,19 +115,21 @@ function decidePlacement(run: Run, placement: string): Decision {
         error = shown.error;
       }
     }
-    if (error === undefined && run.set.experiments.byPlacement.has(placement)) {
-      const fromExperiment = experimentCandidate(
-        run.set.experiments,
-        placement,
-        conditionInput(run),
-        run.runtime.placements.get(placement)?.defaultContent,
-        (content) => isDismissed(run, content),
-      );
-      if (fromExperiment !== undefined) {
-        const shown = show(run, placement, fromExperiment);
-        if (shown.decision !== undefined) return withValidity(shown.decision, validUntil);
-        error = shown.error;
-      }
+  }
+  // A visitor without a profile yet too: the variant their first event will keep.
+  if (error === undefined && run.personalized && run.set.experiments.byPlacement.has(placement)) {
+    const fromExperiment = experimentCandidate(
+      run.set.experiments,
+      placement,
+      conditionInput(run),
+      experimentKey(run.profile, run.request.experimentKey),
+      run.runtime.placements.get(placement)?.defaultContent,
+      (content) => isDismissed(run, content),
+    );
+    if (fromExperiment !== undefined) {
+      const shown = show(run, placement, fromExperiment);
+      if (shown.decision !== undefined) return withValidity(shown.decision, validUntil);
+      error = shown.error;
     }
   }
   const fallback: FallbackReason | undefined =
@@ -228,9 +233,22 @@ function flowCandidate(run: Run, placement: string): Candidate | undefined {
       },
       flow: flowId,
       step: step.id,
+      ...(run.set.experiments.byFlow.has(flowId) && flowExposure(run, flowId, view.variant)),
     };
   }
   return undefined;
+}
+
+/** A running flow experiment's exposure, when the view shows the variant it chose. */
+function flowExposure(
+  run: Run,
+  flowId: string,
+  shown: string | undefined,
+): { exposure: { experiment: string; variant: string } } | undefined {
+  const choice = flowExperimentChoice(run.set.experiments, flowId, conditionInput(run));
+  if (choice === undefined || !choice.running) return undefined;
+  if (choice.chooses && choice.flowVariant !== shown) return undefined;
+  return { exposure: { experiment: choice.experiment, variant: choice.variant } };
 }
 
 /** Default and flow-step content the user dismissed stays hidden (only rules say otherwise). */
@@ -323,7 +341,7 @@ function viewOf(run: Run, flowId: string): FlowView {
   const view =
     flow === undefined || run.profile === undefined
       ? emptyView(flowId, flow)
-      : flowView(flow, run.profile, { now: run.request.now });
+      : flowView(flow, run.profile, { now: run.request.now, experiments: run.set.experiments });
   run.views.set(flowId, view);
   return view;
 }

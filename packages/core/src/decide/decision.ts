@@ -93,6 +93,11 @@ export interface DecideRequest {
   consent?: Readonly<Record<string, boolean>>;
   /** The workspace consent policy's `whenUnknown`. */
   consentWhenUnknown: 'allow' | 'deny';
+  /**
+   * Without a profile: the id decide was asked for (anonymousId, else userId), hashed
+   * by experiments as the profile's first event will make it (docs/experiments.md).
+   */
+  experimentKey?: string;
 }
 
 /** A template failure, for the host to log and count. */

@@ -8,7 +8,7 @@
  * a stopped one serves its control to the profiles that had a variant, without exposure.
  */
 import type { EvalInput } from '../conditions/condition.js';
-import { assignExperiment, experimentKey } from '../experiments/assign-experiment.js';
+import { assignExperiment } from '../experiments/assign-experiment.js';
 import type { CompiledExperimentSet } from '../experiments/experiment.js';
 import type { DecisionReason } from './decision.js';
 
@@ -21,16 +21,20 @@ export interface ExperimentCandidate {
   exposure?: { experiment: string; variant: string };
 }
 
+/**
+ * `key`: the profile's (experimentKey), or for a visitor without a profile yet the id
+ * decide was asked for: the key the processor's profile will hash once it exists.
+ */
 export function experimentCandidate(
   experiments: CompiledExperimentSet,
   placement: string,
   input: EvalInput,
+  key: string | undefined,
   defaultContent: string | undefined,
   isDismissed: (content: string) => boolean,
 ): ExperimentCandidate | undefined {
   const candidates = experiments.byPlacement.get(placement);
   if (candidates === undefined) return undefined;
-  const key = experimentKey(input.profile);
   for (const experiment of candidates) {
     const { variant } = assignExperiment(experiment, input, key);
     if (variant === undefined) continue;

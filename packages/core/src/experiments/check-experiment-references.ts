@@ -1,7 +1,8 @@
 /**
  * An experiment's references to the rest of its config version: the placement and the
  * content items (and their content variants) its variants show, the flags (and flag
- * variants) they override, the flows and steps of step metrics, the targeting segment.
+ * variants) they override, the flows (and flow variants) they choose, the flows and
+ * steps of step metrics, the targeting segment.
  * A part of the version that is not given is not checked.
  */
 import type { DecideRuntime } from '../decide/decide-runtime.js';
@@ -36,6 +37,7 @@ export function checkExperimentReferences(
     }
   }
   if (decide !== undefined) checkContent(experiment, path, decide, issues);
+  if (decide !== undefined) checkFlowVariants(experiment, path, decide, issues);
   if (flags !== undefined) checkFlags(experiment, path, flags, issues);
   if (decide !== undefined) {
     experiment.metrics.forEach((metric, index) => {
@@ -124,5 +126,38 @@ function checkFlags(
         message: `flag "${flag.key}" has no variant "${variant.flag.variant}"`,
       });
     }
+  });
+}
+
+/** Flow variants: a known flow and variant, one flow per experiment. */
+function checkFlowVariants(
+  experiment: CompiledExperiment,
+  path: Path,
+  decide: DecideRuntime,
+  issues: RuleIssue[],
+): void {
+  let first: { id: string; index: number } | undefined;
+  experiment.variants.forEach((variant, index) => {
+    if (variant.flow === undefined) return;
+    const at = [...path, 'variants', index, 'flow'];
+    const { id, variant: flowVariant } = variant.flow;
+    const flow = decide.flows.byId.get(id);
+    if (first !== undefined && first.id !== id) {
+      issues.push({
+        path: [...at, 'id'],
+        message: `an experiment chooses variants of one flow (variant ${first.index} chooses in "${first.id}")`,
+      });
+    } else if (flow === undefined) {
+      issues.push({ path: [...at, 'id'], message: `unknown flow "${id}"` });
+    } else if (
+      flowVariant !== undefined &&
+      !flow.variants.some((candidate) => candidate.id === flowVariant)
+    ) {
+      issues.push({
+        path: [...at, 'variant'],
+        message: `flow "${id}" has no variant "${flowVariant}"`,
+      });
+    }
+    first ??= { id, index };
   });
 }

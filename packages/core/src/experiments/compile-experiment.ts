@@ -116,6 +116,7 @@ function compileVariants(
         until,
         ...(variant.content !== undefined && { content: Object.freeze({ ...variant.content }) }),
         ...(variant.flag !== undefined && { flag: Object.freeze({ ...variant.flag }) }),
+        ...(variant.flow !== undefined && { flow: Object.freeze({ ...variant.flow }) }),
       }),
     );
   });

@@ -68,6 +68,7 @@ export function addExperiments(
 function indexExperiments(experiments: readonly CompiledExperiment[]): CompiledExperimentSet {
   const byPlacement = new Map<string, CompiledExperiment[]>();
   const byFlag = new Map<string, CompiledExperiment[]>();
+  const byFlow = new Map<string, CompiledExperiment[]>();
   const add = (map: Map<string, CompiledExperiment[]>, key: string, e: CompiledExperiment) => {
     const list = map.get(key) ?? [];
     if (!list.includes(e)) list.push(e);
@@ -78,6 +79,7 @@ function indexExperiments(experiments: readonly CompiledExperiment[]): CompiledE
     if (experiment.placement !== undefined) add(byPlacement, experiment.placement, experiment);
     for (const variant of experiment.variants) {
       if (variant.flag !== undefined) add(byFlag, variant.flag.key, experiment);
+      if (variant.flow !== undefined) add(byFlow, variant.flow.id, experiment);
     }
   }
   return Object.freeze({
@@ -85,6 +87,7 @@ function indexExperiments(experiments: readonly CompiledExperiment[]): CompiledE
     byId: new Map(experiments.map((experiment) => [experiment.id, experiment])),
     byPlacement,
     byFlag,
+    byFlow,
   });
 }
 

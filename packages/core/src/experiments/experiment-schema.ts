@@ -28,7 +28,7 @@ export type ExperimentStatus = (typeof experimentStatuses)[number];
 export const experimentMetricTypes = ['conversion', 'count', 'value', 'step'] as const;
 export type ExperimentMetricType = (typeof experimentMetricTypes)[number];
 
-/** What a variant changes: the content shown in the experiment's placement, or a flag's variant. */
+/** What a variant changes: the content shown in the experiment's placement, a flag's or a flow's variant. */
 export const ExperimentVariantSchema = Type.Object(
   {
     id: Id,
@@ -41,6 +41,10 @@ export const ExperimentVariantSchema = Type.Object(
     ),
     /** The flag variant served instead of the flag's own evaluation. */
     flag: Type.Optional(Type.Object({ key: Id, variant: Id }, { additionalProperties: false })),
+    /** The flow variant chosen instead of the flow's `when` (no variant: every step, in order). */
+    flow: Type.Optional(
+      Type.Object({ id: Id, variant: Type.Optional(Id) }, { additionalProperties: false }),
+    ),
   },
   { additionalProperties: false },
 );

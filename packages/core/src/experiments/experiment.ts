@@ -19,6 +19,8 @@ export interface CompiledVariant {
   readonly until: number;
   readonly content?: { readonly item: string; readonly variant?: string };
   readonly flag?: { readonly key: string; readonly variant: string };
+  /** The flow variant its users get (variant absent: the flow's steps in order). */
+  readonly flow?: { readonly id: string; readonly variant?: string };
 }
 
 export interface CompiledMetric {
@@ -74,6 +76,8 @@ export interface CompiledExperimentSet {
   readonly byPlacement: ReadonlyMap<string, readonly CompiledExperiment[]>;
   /** Flag key → the non-draft experiments that override it, in config order. */
   readonly byFlag: ReadonlyMap<string, readonly CompiledExperiment[]>;
+  /** Flow id → the non-draft experiments that choose its variant, in config order. */
+  readonly byFlow: ReadonlyMap<string, readonly CompiledExperiment[]>;
 }
 
 export const emptyExperimentSet: CompiledExperimentSet = Object.freeze({
@@ -81,6 +85,7 @@ export const emptyExperimentSet: CompiledExperimentSet = Object.freeze({
   byId: new Map<string, CompiledExperiment>(),
   byPlacement: new Map<string, readonly CompiledExperiment[]>(),
   byFlag: new Map<string, readonly CompiledExperiment[]>(),
+  byFlow: new Map<string, readonly CompiledExperiment[]>(),
 });
 
 /** Why a profile is, or is not, in an experiment's variant. */

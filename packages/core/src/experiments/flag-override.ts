@@ -1,11 +1,11 @@
 /**
  * Flags in experiments: a variant with `flag: { key, variant }` serves that flag variant
- * to its users instead of the flag's own evaluation. The flags evaluation (OFREP, the
- * admin dry run) calls `evaluateFlagWithExperiments` with the version's experiments;
+ * to its users instead of the flag's own evaluation. The flags evaluations (OFREP,
+ * decide's flags) call these with the version's experiments;
  * exposure is the app's `Experiment Viewed` (experiment_id, variation_id) when it acts
  * on the value, as with any flag-driven experiment.
  */
-import { evaluateFlag } from '../flags/evaluate-flag.js';
+import { evaluateAllFlags, evaluateFlag } from '../flags/evaluate-flag.js';
 import type { CompiledFlagSet, FlagContext, FlagEvaluation } from '../flags/flag.js';
 import type { FlagType } from '../flags/flag-schema.js';
 import type { JsonValue } from '../json/json.js';
@@ -58,7 +58,38 @@ export function evaluateFlagWithExperiments(
   expected?: FlagType,
 ): FlagEvaluation {
   const evaluation = evaluateFlag(flags, key, context, expected);
+  return withExperiment(flags, experiments, evaluation, context);
+}
+
+/**
+ * evaluateAllFlags with the experiments' overrides: without experiments on flags, the
+ * flags' own evaluations as they are (nothing more is done). Never throws.
+ */
+export function evaluateAllFlagsWithExperiments(
+  flags: CompiledFlagSet,
+  experiments: CompiledExperimentSet,
+  context: FlagContext,
+): FlagEvaluation[] {
+  const results = evaluateAllFlags(flags, context);
+  if (experiments.byFlag.size === 0) return results;
+  for (let i = 0; i < results.length; i++) {
+    const evaluation = results[i] as FlagEvaluation;
+    if (experiments.byFlag.has(evaluation.key)) {
+      results[i] = withExperiment(flags, experiments, evaluation, context);
+    }
+  }
+  return results;
+}
+
+/** The evaluation, or the flag variant of the experiment that overrides it for this context. */
+function withExperiment(
+  flags: CompiledFlagSet,
+  experiments: CompiledExperimentSet,
+  evaluation: FlagEvaluation,
+  context: FlagContext,
+): FlagEvaluation {
   if (evaluation.reason === 'ERROR' || evaluation.reason === 'DISABLED') return evaluation;
+  const key = evaluation.key;
   let override: FlagOverride | undefined;
   try {
     override = experimentFlagOverride(experiments, key, context);

@@ -3,7 +3,8 @@
  * audience first holds (no audience: at the person's next event), steps done by
  * their completion event from anywhere (matching `where`), by their completion
  * condition, by the interaction events that name them, or by a rule's
- * advanceFlow; the variant re-chosen at each update; completed once every
+ * advanceFlow; the variant re-chosen at each update (a flow experiment's
+ * assignment first, else the variants' `when`); completed once every
  * required step of the variant is done, and then left alone. Each update
  * returns what changed, in order (FlowChange).
  *
@@ -12,6 +13,8 @@
  * allocated when nothing has to be evaluated.
  */
 import type { EvalInput } from '../conditions/condition.js';
+import type { CompiledExperimentSet } from '../experiments/experiment.js';
+import { flowExperimentChoice } from '../experiments/flow-experiments.js';
 import { CONTENT_COMPLETED, CONTENT_DISMISSED, FLOW_STEP_SKIPPED } from '../decide/interactions.js';
 import type { OnrampEvent } from '../events/event.js';
 import { isJsonObject, type JsonObject } from '../json/json.js';
@@ -30,6 +33,8 @@ import type {
 export interface FlowUpdateInput {
   now: number;
   memo?: Float64Array;
+  /** The version's experiments: a flow experiment's variant wins over the flow's `when`. */
+  experiments?: CompiledExperimentSet;
 }
 
 /** What an update returns when nothing changed: shared and frozen, do not mutate. */
@@ -39,6 +44,7 @@ interface Run {
   readonly profile: ProfileState;
   readonly now: number;
   readonly memo: Float64Array | undefined;
+  readonly experiments: CompiledExperimentSet | undefined;
   input: EvalInput | undefined;
   changes: FlowChange[] | undefined;
 }
@@ -87,12 +93,13 @@ export function advanceFlowStep(
   profile: ProfileState,
   step: string | undefined,
   now: number,
+  experiments?: CompiledExperimentSet,
 ): FlowChange[] {
   const target = step === undefined ? undefined : flow.stepsById.get(step);
   if (step !== undefined && target === undefined) return noChanges;
   let progress = flowProgress(profile, flow.id);
   if (isCompleted(progress)) return noChanges;
-  const run = newRun(profile, { now });
+  const run = newRun(profile, { now, experiments });
   if (!isStarted(progress)) progress = start(run, flow);
   const done = target ?? currentStep(variantSteps(flow, progress.variant), progress);
   if (done !== undefined) markDone(run, flow, progress, done, 'action');
@@ -137,11 +144,21 @@ export function stepTime(progress: FlowProgress | undefined, step: string): numb
   );
 }
 
-/** The first variant whose `when` holds; undefined (all steps) when none does. */
+/**
+ * The variant a flow experiment gives the profile (experiments/flow-experiments.ts), else
+ * the first variant whose `when` holds; undefined (all steps) when none does.
+ */
 export function chooseVariant(
   flow: CompiledFlow,
   input: EvalInput,
+  experiments?: CompiledExperimentSet,
 ): CompiledFlowVariant | undefined {
+  if (experiments !== undefined && experiments.byFlow.size > 0) {
+    const choice = flowExperimentChoice(experiments, flow.id, input);
+    if (choice?.chooses === true) {
+      return flow.variants.find((variant) => variant.id === choice.flowVariant);
+    }
+  }
   for (const variant of flow.variants) if (variant.when.test(input)) return variant;
   return undefined;
 }
@@ -194,7 +211,14 @@ function timeIn(record: Record<string, number> | undefined, step: string): numbe
 }
 
 function newRun(profile: ProfileState, input: FlowUpdateInput): Run {
-  return { profile, now: input.now, memo: input.memo, input: undefined, changes: undefined };
+  return {
+    profile,
+    now: input.now,
+    memo: input.memo,
+    experiments: input.experiments,
+    input: undefined,
+    changes: undefined,
+  };
 }
 
 function evalInput(run: Run): EvalInput {
@@ -237,7 +261,8 @@ function checkFlow(run: Run, flow: CompiledFlow, stored: FlowProgress | undefine
 }
 
 function start(run: Run, flow: CompiledFlow): FlowProgress {
-  const variant = flow.variants.length === 0 ? undefined : chooseVariant(flow, evalInput(run));
+  const variant =
+    flow.variants.length === 0 ? undefined : chooseVariant(flow, evalInput(run), run.experiments);
   const progress: FlowProgress = { step: '', at: run.now, startedAt: run.now };
   if (variant !== undefined) progress.variant = variant.id;
   (run.profile.flows ??= {})[flow.id] = progress;
@@ -256,7 +281,7 @@ function start(run: Run, flow: CompiledFlow): FlowProgress {
 }
 
 function rechooseVariant(run: Run, flow: CompiledFlow, progress: FlowProgress): void {
-  const variant = chooseVariant(flow, evalInput(run))?.id;
+  const variant = chooseVariant(flow, evalInput(run), run.experiments)?.id;
   if (variant === progress.variant) return;
   if (variant === undefined) delete progress.variant;
   else progress.variant = variant;

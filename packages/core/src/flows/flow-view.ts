@@ -1,10 +1,11 @@
 /**
  * A profile's progress in one flow as decide, checklists and the profile summary
  * show it (FlowView). Read-only: the view of a flow the profile has not started
- * is what it would be now (variant and eligibility by the conditions at `now`),
- * with every step to do.
+ * is what it would be now (variant by a flow experiment or the conditions at `now`,
+ * eligibility by the audience), with every step to do.
  */
 import type { EvalInput } from '../conditions/condition.js';
+import type { CompiledExperimentSet } from '../experiments/experiment.js';
 import type { FlowProgress, ProfileState } from '../profiles/profile.js';
 import type { CompiledFlow, CompiledStep, FlowStepView, FlowView } from './flow.js';
 import {
@@ -22,7 +23,7 @@ import {
 export function flowView(
   flow: CompiledFlow,
   profile: ProfileState,
-  input: { now: number; memo?: Float64Array },
+  input: { now: number; memo?: Float64Array; experiments?: CompiledExperimentSet },
 ): FlowView {
   const stored = flowProgress(profile, flow.id);
   const progress = isStarted(stored) ? stored : undefined;
@@ -33,7 +34,7 @@ export function flowView(
   const variant =
     progress !== undefined && isKnownVariant(flow, progress.variant)
       ? progress.variant
-      : chooseVariant(flow, evalInput())?.id;
+      : chooseVariant(flow, evalInput(), input.experiments)?.id;
   const steps = variantSteps(flow, variant);
   const completed = isCompleted(progress);
   const views = steps.map((step) => stepView(step, progress));

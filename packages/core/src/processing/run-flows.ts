@@ -35,7 +35,7 @@ export function flowsForEvent(
   const set = context.rules.decide.flows;
   if (set.flows.length === 0)
     return interaction === undefined ? noFlows : { interaction, flows: [] };
-  const input = { now: context.now };
+  const input = { now: context.now, experiments: context.rules.experiments };
   let flows = updateFlowsForEvent(set, profile, event, input);
   if (merged) flows = [...flows, ...updateFlowsForFacts(set, profile, input)];
   settle(context, profile, flows, event.messageId, depth, output);
@@ -55,7 +55,10 @@ export function flowsAfterRules(
   if (set.flows.length === 0 || outcome.firings.length === 0) return [];
   const flows = [
     ...(outcome.flowChanges ?? []),
-    ...updateFlowsForFacts(set, profile, { now: context.now }),
+    ...updateFlowsForFacts(set, profile, {
+      now: context.now,
+      experiments: context.rules.experiments,
+    }),
   ];
   settle(context, profile, flows, `${cause}:rules`, depth, output);
   return flows;

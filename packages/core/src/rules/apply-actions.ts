@@ -283,7 +283,7 @@ function applyAction(
     case 'advanceFlow': {
       const flow = run.set.decide.flows.byId.get(action.flow);
       if (flow !== undefined) {
-        const changes = advanceFlowStep(flow, profile, action.step, now);
+        const changes = advanceFlowStep(flow, profile, action.step, now, run.set.experiments);
         if (changes.length > 0) (run.outcome.flowChanges ??= []).push(...changes);
       } else if (action.step !== undefined) {
         (profile.flows ??= {})[action.flow] = { step: action.step, at: now };

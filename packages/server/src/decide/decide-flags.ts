@@ -7,8 +7,9 @@
  */
 import {
   createProfile,
-  evaluateAllFlags,
-  evaluateFlag,
+  emptyExperimentSet,
+  evaluateAllFlagsWithExperiments,
+  evaluateFlagWithExperiments,
   nextFlagChange,
   type FieldError,
   type FlagContext,
@@ -37,6 +38,9 @@ export interface PresentedFlag {
   reason: FlagReason;
   errorCode?: FlagErrorCode;
   errorMessage?: string;
+  /** The experiment that chose the value, and its variant: send them in `Experiment Viewed`. */
+  experiment?: string;
+  experimentVariant?: string;
 }
 
 /** At most this many flag keys per call. */
@@ -110,10 +114,13 @@ export function evaluateCallFlags(
     context: input.context,
     targetingKey: profile?.userId ?? asked,
   };
+  // Experiments need consent, as decide's content experiments do; a visitor without a
+  // profile yet is assigned by the lookup's id, as the processor will (no storing here).
+  const experiments = input.personalized ? runtime.rules.experiments : emptyExperimentSet;
   const results =
     selection === true
-      ? evaluateAllFlags(set, context)
-      : selection.map((key) => evaluateFlag(set, key, context));
+      ? evaluateAllFlagsWithExperiments(set, experiments, context)
+      : selection.map((key) => evaluateFlagWithExperiments(set, experiments, key, context));
   const flags: Record<string, PresentedFlag> = {};
   let failures: FlagEvaluation[] | undefined;
   for (const result of results) {
@@ -129,6 +136,11 @@ export function presentFlag(result: FlagEvaluation): PresentedFlag {
   if (result.variant !== undefined) presented.variant = result.variant;
   if (result.errorCode !== undefined) presented.errorCode = result.errorCode;
   if (result.errorMessage !== undefined) presented.errorMessage = result.errorMessage;
+  const experiment = result.flagMetadata?.['experiment'];
+  if (typeof experiment === 'string') {
+    presented.experiment = experiment;
+    presented.experimentVariant = String(result.flagMetadata?.['experimentVariant']);
+  }
   return presented;
 }
 

@@ -91,6 +91,10 @@ const FlagAnswer = Type.Object(
     }),
     errorCode: Type.Optional(Type.String()),
     errorMessage: Type.Optional(Type.String()),
+    experiment: Type.Optional(
+      Type.String({ description: 'The experiment that chose the value (send Experiment Viewed).' }),
+    ),
+    experimentVariant: Type.Optional(Type.String({ description: "The experiment's variant." })),
   },
   { additionalProperties: false },
 );

@@ -123,6 +123,8 @@ export function createEngineDecide(options: EngineDecideOptions): EngineDecideHo
         now,
         ...(call.consent === undefined ? {} : { consent: call.consent }),
         consentWhenUnknown: runtime.settings.consent.whenUnknown,
+        // A visitor without a profile yet: experiments hash the id asked for (nothing stored).
+        ...(profile === undefined && { experimentKey: lookupKey(call.lookup) }),
       });
       for (const placement of call.placements) {
         const decision = result.decisions[placement];
@@ -160,6 +162,11 @@ export function createEngineDecide(options: EngineDecideOptions): EngineDecideHo
     },
   };
   return host;
+}
+
+/** The id a lookup names: its userId or its anonymousId. */
+function lookupKey(lookup: DecideLookup): string {
+  return 'userId' in lookup ? lookup.userId : lookup.anonymousId;
 }
 
 /** The identity key of a decide lookup. */

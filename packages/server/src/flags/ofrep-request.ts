@@ -32,6 +32,8 @@ export class OfrepRequestError extends Error {
 export interface OfrepEvaluation {
   runtime: WorkspaceRuntime;
   context: FlagContext;
+  /** Consent allows the profile's data (decide's rule): experiments apply only then. */
+  personalized: boolean;
 }
 
 const maxDepth = 8;
@@ -91,7 +93,8 @@ export async function prepareEvaluation(
   const now = engine.clock.now();
   if (targetingKey === undefined) {
     const runtime = workspaceOnly(engine, request, writeKey);
-    return { runtime, context: { profile: createProfile('', now), now, context: attributes } };
+    const context = { profile: createProfile('', now), now, context: attributes };
+    return { runtime, context, personalized: false };
   }
   const lookup: DecideLookup = anonymous ? { anonymousId: targetingKey } : { userId: targetingKey };
   const auth = renamingFields(() =>
@@ -105,20 +108,21 @@ export async function prepareEvaluation(
   const stored = await engine.decisions.findProfile(workspaceId, lookup);
   renamingFields(() => checkAnonymous(auth, stored?.userId, 'body'));
   const runtime = engine.workspaceById(workspaceId) ?? auth.runtime;
-  const profile =
-    stored !== undefined && allowsProfileData(runtime, stored) ? stored : blankProfile(lookup, now);
-  return { runtime, context: { profile, now, context: attributes, targetingKey } };
+  const personalized = allowsProfileData(runtime, stored);
+  const profile = stored !== undefined && personalized ? stored : blankProfile(lookup, now);
+  return { runtime, context: { profile, now, context: attributes, targetingKey }, personalized };
 }
 
 /**
  * As decide does: with a consent category for personalization (contentSettings), a
  * profile that has not granted it (or `consent.whenUnknown: deny` when it never said)
  * is evaluated as a blank one; the context's attributes and the targeting key still apply.
+ * No stored profile: the policy's whenUnknown.
  */
-function allowsProfileData(runtime: WorkspaceRuntime, profile: ProfileState): boolean {
+function allowsProfileData(runtime: WorkspaceRuntime, profile: ProfileState | undefined): boolean {
   const category = runtime.rules.decide.consentCategory;
   if (category === undefined) return true;
-  const categories = profile.consent?.categories;
+  const categories = profile?.consent?.categories;
   const stated =
     categories !== undefined && Object.hasOwn(categories, category)
       ? categories[category]

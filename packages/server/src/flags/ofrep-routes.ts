@@ -6,7 +6,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { evaluateAllFlags, evaluateFlag, type FlagEvaluation } from '@onramp/core';
+import {
+  emptyExperimentSet,
+  evaluateAllFlagsWithExperiments,
+  evaluateFlagWithExperiments,
+  type FlagEvaluation,
+} from '@onramp/core';
 import type { Engine } from '../engine/engine.js';
 import { OnrampError } from '../http/errors.js';
 import {
@@ -65,8 +70,13 @@ export async function registerOfrepRoutes(app: FastifyInstance, engine: Engine):
           },
         },
         async (request, reply) => {
-          const { runtime, context } = await prepareEvaluation(engine, request);
-          const result = evaluateFlag(runtime.rules.flags, request.params.key, context);
+          const { runtime, context, personalized } = await prepareEvaluation(engine, request);
+          const result = evaluateFlagWithExperiments(
+            runtime.rules.flags,
+            personalized ? runtime.rules.experiments : emptyExperimentSet,
+            request.params.key,
+            context,
+          );
           if (result.errorCode === undefined) return successOf(result);
           if (result.errorCode === 'GENERAL')
             request.log.warn({ flag: result.key }, result.errorMessage);
@@ -94,8 +104,13 @@ export async function registerOfrepRoutes(app: FastifyInstance, engine: Engine):
           },
         },
         async (request, reply) => {
-          const { runtime, context } = await prepareEvaluation(engine, request);
-          const flags = evaluateAllFlags(runtime.rules.flags, context).map((result) =>
+          const { runtime, context, personalized } = await prepareEvaluation(engine, request);
+          const experiments = personalized ? runtime.rules.experiments : emptyExperimentSet;
+          const flags = evaluateAllFlagsWithExperiments(
+            runtime.rules.flags,
+            experiments,
+            context,
+          ).map((result) =>
             result.errorCode === undefined ? successOf(result) : failureOf(result),
           );
           const body = JSON.stringify({ flags });
