@@ -9,6 +9,7 @@ import {
 import { createSqliteEventLog } from './sqlite-event-log.js';
 import type { SqliteEventLogOptions } from './sqlite-event-log.js';
 import { openTempDatabase } from './temp-database.js';
+import { createWalSync, unsyncedCommits } from './wal-sync.js';
 
 describeEventLogContract('sqlite', async (options) => {
   const temp = openTempDatabase();
@@ -22,6 +23,36 @@ describeEventLogContract('sqlite', async (options) => {
     },
     async dispose() {
       await log.close();
+      temp.dispose();
+    },
+  };
+});
+
+// The same contract with durability off the event loop (durability full on a file).
+describeEventLogContract('sqlite, synced off the event loop', async (options) => {
+  const temp = openTempDatabase('full');
+  const durable = () => ({
+    walSync: createWalSync({ path: `${temp.path}-wal` }),
+    unsynced: unsyncedCommits(temp.db),
+  });
+  let current = durable();
+  let log = createSqliteEventLog({ db: temp.db, ...options, durable: current });
+  return {
+    log,
+    async reopen() {
+      await log.close();
+      current.walSync.close();
+      const db = temp.reopen();
+      current = {
+        walSync: createWalSync({ path: `${temp.path}-wal` }),
+        unsynced: unsyncedCommits(db),
+      };
+      log = createSqliteEventLog({ db, ...options, durable: current });
+      return log;
+    },
+    async dispose() {
+      await log.close();
+      current.walSync.close();
       temp.dispose();
     },
   };
@@ -296,3 +327,53 @@ describe('sqlite event log', () => {
 function sqlArgs(sql: string): number[] {
   return Array.from({ length: sql.split('?').length - 1 }, () => 1);
 }
+
+describe('sqlite event log, synced off the event loop', () => {
+  it('tells readers at once and acknowledges an append once its commit is on disk', async () => {
+    const temp = openTempDatabase('full');
+    const syncs: ((error: NodeJS.ErrnoException | null) => void)[] = [];
+    const walSync = createWalSync({
+      path: `${temp.path}-wal`,
+      fsync: (_fd, done) => void syncs.push(done),
+    });
+    const log = createSqliteEventLog({
+      db: temp.db,
+      partitions: 4,
+      dedupWindowMs: hour,
+      clock: createManualClock(),
+      durable: { walSync, unsynced: unsyncedCommits(temp.db) },
+    });
+    let told = 0;
+    log.onAppend(() => told++);
+    let acknowledged = false;
+    const appending = log.append(batch(3)).then((results) => {
+      acknowledged = true;
+      return results;
+    });
+    while (syncs.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(told, 1, 'readers are told before the sync ends');
+    const partitions = [0, 1, 2, 3];
+    const read = await Promise.all(partitions.map((p) => log.read(p, 0, 10)));
+    assert.equal(read.flat().length, 3, 'the entries are readable');
+    assert.equal(acknowledged, false, 'not acknowledged before the WAL is synced');
+    assert.equal(temp.db.pragma('synchronous', { simple: true }), 2, 'FULL again after the commit');
+    syncs[0]?.(null);
+    assert.equal((await appending).length, 3);
+
+    // A failed sync rejects the append: the client retries, and the log says duplicate.
+    const failing = log.append(batch(1, { messageId: 'dup-1' }));
+    while (syncs.length < 2) await new Promise((resolve) => setImmediate(resolve));
+    syncs[1]?.(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }));
+    await assert.rejects(failing, /EIO/);
+    const retried = log.append(batch(1, { messageId: 'dup-1' }));
+    while (syncs.length < 3) await new Promise((resolve) => setImmediate(resolve));
+    syncs[2]?.(null);
+    assert.deepEqual(
+      (await retried).map((result) => result.status),
+      ['duplicate'],
+    );
+    await log.close();
+    walSync.close();
+    temp.dispose();
+  });
+});

@@ -9,6 +9,7 @@ import type {
   OnrampEvent,
 } from '@onramp/core';
 import type { Database } from './database.js';
+import type { UnsyncedCommits, WalSync } from './wal-sync.js';
 import { hashPair } from './hash-pair.js';
 import { createEventDedup } from './sqlite-event-dedup.js';
 import { createIdentityIndex } from './sqlite-identity-index.js';
@@ -27,6 +28,12 @@ export interface SqliteEventLogOptions {
   reportError?: (error: unknown) => void;
   /** Identity-index entries written per sorted run (see sqlite-identity-index.ts). Default 32 768. */
   identityRunSize?: number;
+  /**
+   * Durability off the event loop (durability full, file databases): commits are made
+   * without a sync, readers are told at once, and appends resolve once `walSync` has
+   * put the commit on disk (wal-sync.ts).
+   */
+  durable?: { walSync: WalSync; unsynced: UnsyncedCommits };
 }
 
 export interface EventLogStats {
@@ -182,7 +189,8 @@ export function createSqliteEventLog(options: SqliteEventLogOptions): SqliteEven
     if (queue.length === 0) return;
     const batch = takeBatch();
     if (queue.length > 0) schedule();
-    const results = write(batch);
+    const durable = options.durable;
+    const results = durable === undefined ? write(batch) : durable.unsynced.run(() => write(batch));
     if (!results) return;
     stats.transactions++;
     let appended = 0;
@@ -205,11 +213,24 @@ export function createSqliteEventLog(options: SqliteEventLogOptions): SqliteEven
           event: row.event,
         });
       }
-      pending.resolve(out);
+      if (durable === undefined) pending.resolve(out);
     });
     stats.appended += appended;
     stats.duplicates += duplicates;
     if (appended > 0) notify();
+    // Applied (and pushed) while the sync runs; acknowledged once it is on disk.
+    if (durable !== undefined) acknowledgeWhenSynced(durable.walSync, batch, results);
+  }
+
+  function acknowledgeWhenSynced(
+    walSync: WalSync,
+    batch: PendingAppend[],
+    results: AppendResult[][],
+  ): void {
+    walSync.afterCommit().then(
+      () => batch.forEach((pending, i) => pending.resolve(results[i] as AppendResult[])),
+      (error: unknown) => batch.forEach((pending) => pending.reject(error)),
+    );
   }
 
   function notify(): void {

@@ -11,6 +11,7 @@ import type {
   SegmentSize,
 } from '@onramp/core';
 import type { Database } from './database.js';
+import type { UnsyncedCommits } from './wal-sync.js';
 import { createProfileStaging } from './sqlite-profile-staging.js';
 import { createSqliteTimerIndex } from './sqlite-timer-index.js';
 import { createSqliteExperimentIndex } from './sqlite-experiment-index.js';
@@ -27,6 +28,12 @@ export interface SqliteProfileStoreOptions {
   sliceProfiles?: number;
   /** Awaited between slices (default: one setImmediate turn); tests use it to act mid-commit. */
   betweenSlices?: () => Promise<void>;
+  /**
+   * Commits made without a sync (durability full, file databases). A commit's states are
+   * rebuilt from the log if it is lost, and the log's own acknowledged commits are synced
+   * (wal-sync.ts), so a profile commit need not wait for the disk.
+   */
+  unsynced?: UnsyncedCommits;
 }
 
 /** Per workspace, segment → how much its member count moved in this commit. */
@@ -151,7 +158,9 @@ export function createSqliteProfileStore(options: SqliteProfileStoreOptions): Pr
         await betweenSlices();
         assertOpen();
       }
-      applyCommit.immediate(commit, staged, clock.now());
+      const now = clock.now();
+      if (options.unsynced === undefined) applyCommit.immediate(commit, staged, now);
+      else options.unsynced.run(() => applyCommit.immediate(commit, staged, now));
     } catch (error) {
       timers.rollBack();
       // Best effort: the next commit clears the staging table first anyway.

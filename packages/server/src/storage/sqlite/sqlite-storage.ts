@@ -8,6 +8,7 @@ import { createSqliteProfileStore } from './sqlite-profile-store.js';
 import { createSqliteRuleConfigStore } from './sqlite-rule-config-store.js';
 import { createSqliteWorkspaceStore } from './sqlite-workspace-store.js';
 import { startWalCheckpointer } from './wal-checkpointer.js';
+import { createWalSync, unsyncedCommits } from './wal-sync.js';
 
 export interface SqliteStorageOptions {
   path: string;
@@ -40,6 +41,13 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
         db,
         onError: (error) => options.onError?.(error),
       });
+  // Durability full on a file: the log's acknowledgements wait for an fsync of the WAL
+  // on the thread pool, not inside its commits on the event loop (wal-sync.ts).
+  const walSync =
+    db.memory || options.durability !== 'full'
+      ? undefined
+      : createWalSync({ path: `${options.path}-wal` });
+  const unsynced = walSync === undefined ? undefined : unsyncedCommits(db);
   const ruleConfigs = createSqliteRuleConfigStore({ db });
   const clusterRuns = createSqliteClusterRunStore({ db });
   return {
@@ -48,8 +56,15 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
       partitions: options.partitions,
       dedupWindowMs: options.dedupWindowMs,
       clock: options.clock,
+      ...(walSync === undefined || unsynced === undefined
+        ? {}
+        : { durable: { walSync, unsynced } }),
     }),
-    profileStore: createSqliteProfileStore({ db, clock: options.clock }),
+    profileStore: createSqliteProfileStore({
+      db,
+      clock: options.clock,
+      ...(unsynced === undefined ? {} : { unsynced }),
+    }),
     deadLetters: createSqliteDeadLetterStore({ db }),
     workspaces: createSqliteWorkspaceStore({ db }),
     ruleConfigs,
@@ -59,6 +74,7 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
       void clusterRuns.close();
       // The worker closes its connection shortly after: the last one to close removes the WAL.
       void checkpointer?.stop();
+      walSync?.close();
       if (db.open) db.close();
     },
   };
