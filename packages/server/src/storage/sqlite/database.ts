@@ -8,8 +8,8 @@ export interface OpenDatabaseOptions {
   /** A file path, or ':memory:' for a private in-memory database. */
   path: string;
   /**
-   * 'full' syncs the WAL on every commit: an acknowledged event survives a power
-   * loss. 'normal' syncs at checkpoints only: it survives a crash of the process
+   * 'full' syncs the WAL for every commit: an acknowledged event survives a power
+   * loss (the event log and profile commits sync off the event loop: wal-sync.ts). 'normal' syncs at checkpoints only: it survives a crash of the process
    * (kill -9), but the last commits may be lost if the machine loses power.
    */
   durability: 'full' | 'normal';
