@@ -98,6 +98,17 @@ export * from './experiments/merge-experiments.js';
 export * from './experiments/experiment-totals.js';
 export * from './experiments/experiment-results.js';
 export * from './experiments/flag-override.js';
+// Bandits in experiments (docs/bandits.md, decision 28): kind bandit served from a live state.
+export * from './experiments/bandit-experiment-schema.js';
+export {
+  banditWeight,
+  type BanditStateSlot,
+  type CompiledBandit,
+} from './experiments/compile-bandit-experiment.js';
+export * from './experiments/bandit-evidence.js';
+export * from './experiments/bandit-totals.js';
+export * from './experiments/bandit-results.js';
+export * from './experiments/live-bandits.js';
 // Experiment statistics (docs/experiments-statistics.md): pure functions over per-variant aggregates.
 export * from './experiments/statistics/aggregates.js';
 export * from './experiments/statistics/analysis-input.js';

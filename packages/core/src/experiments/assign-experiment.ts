@@ -15,6 +15,7 @@
 import type { EvalInput } from '../conditions/condition.js';
 import { bucketFromState } from '../flags/flag-bucket.js';
 import type { ExperimentAssignment, ProfileState } from '../profiles/profile.js';
+import { banditVariant } from './assign-bandit.js';
 import type { Assignment, CompiledExperiment, CompiledVariant } from './experiment.js';
 
 const out = {
@@ -82,7 +83,12 @@ export function assignExperiment(
   if (bucketFromState(experiment.trafficState, key) >= experiment.trafficBuckets) {
     return out.traffic;
   }
-  return { variant: variantOf(experiment, key), reason: 'assigned' };
+  const bandit = experiment.bandit;
+  const variant =
+    bandit === undefined
+      ? variantOf(experiment, key)
+      : banditVariant(experiment, bandit, input, key);
+  return { variant, reason: 'assigned' };
 }
 
 /** The variant whose bucket range holds the key's variant bucket. */

@@ -8,6 +8,7 @@
 import type { DecideRuntime } from '../decide/decide-runtime.js';
 import type { CompiledFlagSet } from '../flags/flag.js';
 import type { RuleIssue } from '../rules/rule.js';
+import { checkBanditSegments } from './compile-bandit-experiment.js';
 import type { CompiledExperiment } from './experiment.js';
 
 type Path = (string | number)[];
@@ -36,6 +37,7 @@ export function checkExperimentReferences(
       });
     }
   }
+  if (segments !== undefined) checkBanditSegments(experiment, path, segments, issues);
   if (decide !== undefined) checkContent(experiment, path, decide, issues);
   if (decide !== undefined) checkFlowVariants(experiment, path, decide, issues);
   if (flags !== undefined) checkFlags(experiment, path, flags, issues);

@@ -13,6 +13,7 @@ import { isUnsafeKey } from '../json/json.js';
 import { conditionIssues } from '../rules/compile-trigger.js';
 import type { RuleIssue } from '../rules/rule.js';
 import { parseDuration } from '../time/duration.js';
+import { banditWeight, compileBanditExperiment } from './compile-bandit-experiment.js';
 import type { CompiledExperiment, CompiledMetric, CompiledVariant } from './experiment.js';
 import type { ExperimentDefinition, ExperimentMetricDefinition } from './experiment-schema.js';
 
@@ -30,6 +31,8 @@ export function compileExperiment(
   const before = issues.length;
   const variants = compileVariants(definition, path, issues);
   const metrics = compileMetrics(definition.metrics, [...path, 'metrics'], compiler, issues);
+  const bandit = compileBanditExperiment(definition, path, compiler, issues);
+  if (bandit !== undefined) metrics.push(bandit.reward);
   const when =
     definition.when === undefined
       ? undefined
@@ -83,6 +86,7 @@ export function compileExperiment(
     metricsByEvent: byEvent,
     stepMetrics: Object.freeze(metrics.filter((metric) => metric.type === 'step')),
     analysis: Object.freeze({ ...definition.analysis }),
+    ...(bandit !== undefined && { bandit }),
   });
 }
 
@@ -107,12 +111,19 @@ function compileVariants(
       });
     }
     ids.set(variant.id, index);
-    total += variant.weight;
-    until += toBuckets(variant.weight);
+    // A bandit's variants have no weight (compile-bandit-experiment.ts): equal shares.
+    const weight =
+      variant.weight ??
+      (definition.kind === 'bandit' ? banditWeight(definition.variants.length, index) : 0);
+    if (variant.weight === undefined && definition.kind !== 'bandit') {
+      issues.push({ path: [...at, 'weight'], message: 'an A/B variant needs `weight`' });
+    }
+    total += weight;
+    until += toBuckets(weight);
     variants.push(
       Object.freeze({
         id: variant.id,
-        weight: variant.weight,
+        weight,
         until,
         ...(variant.content !== undefined && { content: Object.freeze({ ...variant.content }) }),
         ...(variant.flag !== undefined && { flag: Object.freeze({ ...variant.flag }) }),

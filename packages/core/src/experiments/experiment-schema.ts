@@ -7,6 +7,7 @@
  * names the field at fault. docs/experiments.md documents every field.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { BanditExperimentSchema } from './bandit-experiment-schema.js';
 
 const Id = Type.String({
   pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$',
@@ -33,8 +34,8 @@ export const ExperimentVariantSchema = Type.Object(
   {
     id: Id,
     name: Type.Optional(Type.String({ maxLength: 200 })),
-    /** Share of the experiment's users, percent; the weights of all variants sum to 100. */
-    weight: Percent,
+    /** Share of the experiment's users, percent; the weights of all variants sum to 100 (A/B; a bandit has none). */
+    weight: Type.Optional(Percent),
     /** The content item (and its content variant) shown in the placement; absent: the placement's default. */
     content: Type.Optional(
       Type.Object({ item: Id, variant: Type.Optional(Id) }, { additionalProperties: false }),
@@ -116,7 +117,8 @@ export const ExperimentSchema = Type.Object(
       experimentStatuses.map((status) => Type.Literal(status)),
       { default: 'draft' },
     ),
-    kind: Type.Literal('ab', { default: 'ab' }),
+    /** `ab`: a fixed split by weight; `bandit`: Thompson sampling over the variants (`bandit`). */
+    kind: Type.Union([Type.Literal('ab'), Type.Literal('bandit')], { default: 'ab' }),
     /** Hashed with the user's key; the experiment id when absent. Change it to re-randomize. */
     salt: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     /** Who may enter: a condition over the profile and the request context. */
@@ -135,6 +137,8 @@ export const ExperimentSchema = Type.Object(
     variants: Type.Array(ExperimentVariantSchema, { minItems: 1, maxItems: 20 }),
     metrics: Type.Array(ExperimentMetricSchema, { maxItems: 30, default: [] }),
     analysis: Type.Optional(ExperimentAnalysisSchema),
+    /** kind bandit: the reward, exploration floor, per-segment states, prior (bandit-experiment.ts). */
+    bandit: Type.Optional(BanditExperimentSchema),
   },
   { additionalProperties: false },
 );

@@ -5,6 +5,7 @@
  */
 import type { CompiledCondition } from '../conditions/condition.js';
 import type { OnrampEvent } from '../events/event.js';
+import type { CompiledBandit } from './compile-bandit-experiment.js';
 import type {
   ExperimentAnalysisDefinition,
   ExperimentDefinition,
@@ -65,6 +66,8 @@ export interface CompiledExperiment {
   readonly metricsByEvent: ReadonlyMap<string, readonly CompiledMetric[]>;
   readonly stepMetrics: readonly CompiledMetric[];
   readonly analysis: ExperimentAnalysisDefinition;
+  /** kind bandit: the policy, the reward metric (also in `metrics`), segments, live state. */
+  readonly bandit?: CompiledBandit;
 }
 
 /** A version's experiments, compiled and indexed. */

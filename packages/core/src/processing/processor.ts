@@ -27,7 +27,7 @@ import { flowsAfterRules, flowsForEvent } from './run-flows.js';
 import type { FlowChange } from '../flows/flow.js';
 import type { InteractionRecord } from '../decide/interactions.js';
 import { mergeExperiments } from '../experiments/merge-experiments.js';
-import { updateExperiments } from '../experiments/update-experiments.js';
+import { updateExperimentsAndBandits, type BanditLedger } from '../experiments/bandit-evidence.js';
 import { LazyProfileWrites } from './lazy-profile-writes.js';
 import { loadIdentities } from './load-profiles.js';
 import { ProfileCache, type PendingWrites } from './profile-cache.js';
@@ -81,6 +81,8 @@ export interface ProcessorOptions extends RuleOutputHooks {
   /** Awaited between slices of a flush's serialization (default: yieldBetweenBatches). */
   yieldBetweenSlices?: () => Promise<void>;
   onError?: (error: unknown, entry: LogEntry) => void;
+  /** The live bandit states (experiments/live-bandits.ts): told of evidence and commits. */
+  bandits?: BanditLedger;
 }
 
 export interface ProcessorStats {
@@ -328,7 +330,14 @@ export class Processor {
       if (flows.length > 0) change.flows = flows;
       if (step.interaction !== undefined) change.interactions = [step.interaction];
       // Exposures and the exposed users' metrics, once flows and rules have moved.
-      updateExperiments(rules.experiments, profile, event);
+      const bandits = this.options.bandits;
+      updateExperimentsAndBandits(
+        rules.experiments,
+        profile,
+        event,
+        now,
+        bandits && ((evidence) => bandits.record(entry.workspaceId, evidence)),
+      );
     }
     return change;
   }
@@ -567,11 +576,14 @@ export class Processor {
     } catch (error) {
       // Nothing was written: what the snapshot took is pending again (see ProfileCache.failed).
       await this.serialize(async () => {
+        this.options.bandits?.commitFailed();
         this.ruleOutput.restore(snapshot.ruleOutput);
         for (const [cache, taken] of snapshot.taken) cache.failed(taken);
       });
       throw error;
     }
+    // Before the next flush's snapshot: the bandits read their committed totals again.
+    await this.options.bandits?.commitDone();
     await this.serialize(async () => {
       for (const [cache, taken] of snapshot.taken) cache.committed(taken);
       // Only profiles unchanged since the snapshot are clean: the store has their state.
@@ -604,6 +616,7 @@ export class Processor {
     const ruleOutput = this.ruleOutput.drain();
     const taken: FlushSnapshot['taken'] = [];
     for (const cache of this.caches.values()) taken.push([cache, cache.takePending()]);
+    this.options.bandits?.beginCommit();
     this.lazyWrites = writes;
     const commit: ProfileCommit = {
       profiles: [],

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
+  LiveBandits,
   Processor,
   anonymousIdentity,
   compileConsentPolicy,
@@ -106,7 +107,13 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const runtimes = new Map<string, WorkspaceRuntime>();
   const byWriteKey = new Map<string, WorkspaceRuntime>();
   const byAdminKey = new Map<string, WorkspaceRuntime>();
+  // Bandits' live states: rebuilt from the committed totals, plus the evidence applied since.
+  const bandits = new LiveBandits({
+    totals: (workspaceId, experimentId) =>
+      storage.profileStore.experimentTotals(workspaceId, experimentId),
+  });
   const setRuntime = (runtime: WorkspaceRuntime) => {
+    bandits.publish(runtime.workspace.id, runtime.rules.experiments);
     runtimes.set(runtime.workspace.id, runtime);
     byWriteKey.set(runtime.workspace.writeKey, runtime);
     byAdminKey.set(runtime.workspace.adminKey, runtime);
@@ -159,6 +166,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     newProfileId: randomUUID,
     ...(options.cacheCapacity === undefined ? {} : { cacheCapacity: options.cacheCapacity }),
     onChanges: (changes) => publishChanges(changes),
+    bandits,
     yieldBetweenBatches: () => new Promise((resolve) => setImmediate(resolve)),
     onError: (error, entry) => {
       metrics.processorErrors.inc();
@@ -315,6 +323,9 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     replaceRuntime: (runtime) => {
       const previous = runtimes.get(runtime.workspace.id);
       setRuntime(runtime);
+      bandits
+        .load()
+        .catch((error: unknown) => logger.error({ err: error }, 'bandit totals not read'));
       if (ready) segments.onPublished(previous, runtime);
       if (previous?.rules.version !== runtime.rules.version) {
         decisions.signal({
@@ -457,6 +468,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       return storage.profileStore.experimentTotals(workspaceId, experimentId);
     },
 
+    banditState: (workspaceId, experimentId) => bandits.stateOf(workspaceId, experimentId),
+
     listDeadLetters: (workspaceId, { before, limit }) =>
       storage.deadLetters.list(workspaceId, {
         limit,
@@ -467,6 +480,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
 
     async start() {
       await processor.start();
+      // The committed evidence; the replay below adds what was applied after the checkpoint.
+      await bandits.load();
       unsubscribe = storage.eventLog.onAppend(() => void pump());
       await pump();
       flushTimer = setInterval(flushSoon, options.flushIntervalMs ?? 1000);

@@ -7,6 +7,7 @@ import type {
   ContentSettings,
   FlagDefinition,
   ExperimentDefinition,
+  BanditState,
   ExperimentTotals,
   FlowDefinition,
   PlacementDefinition,
@@ -202,6 +203,8 @@ export interface Engine {
   ): Promise<{ seq: number; message: QueuedMessage }[]>;
   /** An experiment's totals per variant, as of now (applies and commits pending events first). */
   experimentTotals(workspaceId: string, experimentId: string): Promise<ExperimentTotals>;
+  /** A bandit's live state (committed totals + evidence applied since), as decide uses it. */
+  banditState(workspaceId: string, experimentId: string): BanditState | undefined;
   listDeadLetters(
     workspaceId: string,
     options: { before?: number; limit: number },

@@ -7,9 +7,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { experimentResults } from '@onramp/core';
+import { banditResults, banditStateFromTotals, experimentResults } from '@onramp/core';
 import type { Engine } from '../engine/engine.js';
 import { route, type WorkspaceOf } from '../admin/segments-requests.js';
+import { BanditResultsReply } from './bandit-results-reply.js';
 import { ExperimentParams, experimentNotFound } from './experiment-requests.js';
 
 const MetricResult = Type.Object({
@@ -34,14 +35,18 @@ const ResultsReply = Type.Object({
       metrics: Type.Record(Type.String(), MetricResult),
     }),
   ),
-  analysis: Type.Object(
-    {},
-    {
-      additionalProperties: true,
-      description:
-        'analyzeExperiment (docs/experiments-statistics.md): ok, controlId, options, sampleRatio, warnings (sample-ratio-mismatch), metrics[] with comparisons and guidance.',
-    },
+  analysis: Type.Optional(
+    Type.Object(
+      {},
+      {
+        additionalProperties: true,
+        description:
+          'A/B: analyzeExperiment (docs/experiments-statistics.md): ok, controlId, options, sampleRatio, warnings (sample-ratio-mismatch), metrics[] with comparisons and guidance. Not for a bandit (its split is not random over time).',
+      },
+    ),
   ),
+  kind: Type.Optional(Type.Literal('bandit')),
+  bandit: Type.Optional(BanditResultsReply),
 });
 export type ResultsReply = Static<typeof ResultsReply>;
 
@@ -65,7 +70,19 @@ export function registerExperimentResultsRoute(
       const runtime = engine.workspaceById(workspaceId) ?? workspaceOf(request);
       const experiment = runtime.rules.experiments.byId.get(request.params.id);
       if (experiment === undefined) throw experimentNotFound(request.params.id);
-      return { version: runtime.rules.version, ...experimentResults(experiment, totals) };
+      const version = runtime.rules.version;
+      if (experiment.bandit !== undefined) {
+        const { analysis: _ignored, ...results } = experimentResults(experiment, totals);
+        const state = engine.banditState(workspaceId, experiment.id);
+        const live = state ?? banditStateFromTotals(experiment.bandit.policy, totals);
+        return {
+          version,
+          ...results,
+          kind: 'bandit' as const,
+          bandit: banditResults(experiment, live),
+        };
+      }
+      return { version, ...experimentResults(experiment, totals) };
     },
   );
 }
