@@ -98,6 +98,9 @@ export interface FlagEvaluation {
   reason: FlagReason;
   errorCode?: string;
   errorMessage?: string;
+  /** The experiment that chose the value and its variant: send them in `Experiment Viewed`. */
+  experiment?: string;
+  experimentVariant?: string;
 }
 
 export interface DecideResult {
