@@ -169,6 +169,10 @@ describe('assigning a bandit’s arm', () => {
       variant: 'control',
     });
     assert.equal(decision?.content?.id, 'welcome');
+    assert.deepEqual(
+      [decision?.track?.['experiment'], decision?.track?.['variant']],
+      ['welcome-bandit', 'control'],
+    );
   });
 
   it('reports per arm counts, posterior mean, P(best) and the traffic shares', () => {
