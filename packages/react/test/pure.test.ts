@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FlowView, Json } from '@onramp/sdk';
 import { crossedMilestone } from '../src/components/milestone-badge.js';
+import { sameFlag } from '../src/provider/decision-store.js';
 import { decodeEntities } from '../src/text/decode-entities.js';
 import { ctaField, safeUrl } from '../src/text/fields.js';
 import { tourStartIndex, tourSteps, type TourStep } from '../src/tour/tour-steps.js';
@@ -104,5 +105,18 @@ describe('crossedMilestone', () => {
     assert.equal(crossedMilestone(50, 60, [25, 50, 75, 100]), undefined, 'already reached');
     assert.equal(crossedMilestone(80, 20, [25, 50]), undefined, 'going down');
     assert.equal(crossedMilestone(99, 100, [100]), 100);
+  });
+});
+
+describe('sameFlag', () => {
+  it('tells evaluations apart by value, variant, reason and the experiment that chose them', () => {
+    const base = { key: 'f', value: { on: true }, variant: 'on', reason: 'SPLIT' as const };
+    assert.equal(sameFlag(base, { ...base, value: { on: true } }), true);
+    assert.equal(sameFlag(base, { ...base, value: { on: false } }), false);
+    assert.equal(sameFlag(base, { ...base, reason: 'TARGETING_MATCH' }), false);
+    const inExperiment = { ...base, experiment: 'e', experimentVariant: 'b' };
+    assert.equal(sameFlag(base, inExperiment), false, 'the exposure to send differs');
+    assert.equal(sameFlag(inExperiment, { ...inExperiment, experimentVariant: 'c' }), false);
+    assert.equal(sameFlag(inExperiment, { ...inExperiment }), true);
   });
 });

@@ -145,9 +145,12 @@ function keepEqualFlags(
   return merged;
 }
 
-function sameFlag(a: FlagEvaluation, b: FlagEvaluation): boolean {
+/** Equal evaluations: same value, variant, reason, error and experiment (its exposure differs). */
+export function sameFlag(a: FlagEvaluation, b: FlagEvaluation): boolean {
   return (
     a.variant === b.variant &&
+    a.experiment === b.experiment &&
+    a.experimentVariant === b.experimentVariant &&
     a.reason === b.reason &&
     a.errorCode === b.errorCode &&
     a.errorMessage === b.errorMessage &&
