@@ -1,6 +1,7 @@
 export * from './json/json.js';
 export * from './time/clock.js';
 export * from './time/duration.js';
+export * from './time/iso-time.js';
 export * from './events/event.js';
 export * from './events/dead-letter-store.js';
 export * from './events/memory-dead-letter-store.js';

@@ -3,6 +3,7 @@
  * locale, the template scope every placement shares, and a flow as a visitor sees it.
  */
 import { canonicalLocale } from '../content/locale.js';
+import { isoTime } from '../time/iso-time.js';
 import type { FlowView } from '../flows/flow.js';
 import type { ProfileState } from '../profiles/profile.js';
 import type { DecideRuntimeInternals } from './compile-decide.js';
@@ -36,28 +37,51 @@ export function emptyView(
   };
 }
 
-/** What every template of the request may read; only context, locale without consent. */
+/**
+ * What every template of the request may read; only context and locale without
+ * consent (the profile's keys are then undefined, which templates read as missing).
+ */
+export interface BaseScope {
+  context: DecideRequest['context'];
+  locale: string;
+  traits: ProfileState['traits'] | undefined;
+  user: { profileId: string; userId?: string; anonymousId?: string } | undefined;
+  segments: readonly string[] | undefined;
+  metrics:
+    { eventCount: number; sessions: number; firstSeen: string; lastSeen: string } | undefined;
+}
+
 export function baseScope(
   profile: ProfileState | undefined,
   request: DecideRequest,
   locale: string,
-): Record<string, unknown> {
-  const scope: Record<string, unknown> = { context: request.context, locale };
-  if (profile === undefined) return scope;
-  scope['traits'] = profile.traits;
-  scope['user'] = {
-    profileId: profile.id,
-    ...(profile.userId !== undefined && { userId: profile.userId }),
-    ...(profile.anonymousIds[0] !== undefined && { anonymousId: profile.anonymousIds[0] }),
+): BaseScope {
+  if (profile === undefined) {
+    return {
+      context: request.context,
+      locale,
+      traits: undefined,
+      user: undefined,
+      segments: undefined,
+      metrics: undefined,
+    };
+  }
+  const user: NonNullable<BaseScope['user']> = { profileId: profile.id };
+  if (profile.userId !== undefined) user.userId = profile.userId;
+  if (profile.anonymousIds[0] !== undefined) user.anonymousId = profile.anonymousIds[0];
+  return {
+    context: request.context,
+    locale,
+    traits: profile.traits,
+    user,
+    segments: profile.segments ?? [],
+    metrics: {
+      eventCount: profile.eventCount,
+      sessions: profile.sessions.count,
+      firstSeen: isoTime(profile.firstSeen),
+      lastSeen: isoTime(profile.lastSeen),
+    },
   };
-  scope['segments'] = profile.segments ?? [];
-  scope['metrics'] = {
-    eventCount: profile.eventCount,
-    sessions: profile.sessions.count,
-    firstSeen: new Date(profile.firstSeen).toISOString(),
-    lastSeen: new Date(profile.lastSeen).toISOString(),
-  };
-  return scope;
 }
 
 export function profileLocale(profile: ProfileState): string | undefined {

@@ -29,7 +29,13 @@ import type {
   RenderedContent,
 } from './decision.js';
 import { dismissedAt, shownCount } from './interactions.js';
-import { allowsPersonalization, baseScope, emptyView, profileLocale } from './decide-context.js';
+import {
+  allowsPersonalization,
+  baseScope,
+  emptyView,
+  profileLocale,
+  type BaseScope,
+} from './decide-context.js';
 import { experimentCandidate } from './experiment-source.js';
 import { experimentKey } from '../experiments/assign-experiment.js';
 import { flowExperimentChoice } from '../experiments/flow-experiments.js';
@@ -41,7 +47,7 @@ interface Run {
   readonly request: DecideRequest;
   readonly personalized: boolean;
   readonly locale: string | undefined;
-  readonly base: Record<string, unknown>;
+  readonly base: BaseScope;
   readonly views: Map<string, FlowView>;
   readonly result: DecideResult;
   /** The empty profile content conditions read when there is no (consented) profile. */
@@ -287,32 +293,25 @@ function show(
     scope,
   });
   if (!rendered.ok) return failed(run, placement, item.id, rendered.code, rendered.message);
+  // Built key by key in the order clients see (no conditional spreads): this runs
+  // for every placement of every decide call and push.
   const content: RenderedContent = {
     id: item.id,
     type: item.type,
     locale: rendered.locale,
-    ...(rendered.variant !== undefined && { variant: rendered.variant }),
-    fields: rendered.fields,
-    ...(checklist !== undefined && { checklist }),
-  };
-  const track: InteractionProperties = {
-    placement,
-    content: item.id,
-    ...(rendered.variant !== undefined && { variant: rendered.variant }),
-    ...(candidate.reason.type === 'rule' && { rule: candidate.reason.rule }),
-    ...(candidate.flow !== undefined && { flow: candidate.flow }),
-    ...(candidate.step !== undefined && { step: candidate.step }),
-    ...candidate.exposure,
-  };
-  return {
-    decision: {
-      placement,
-      content,
-      reason: candidate.reason,
-      track,
-      ...(candidate.validUntil !== undefined && { validUntil: candidate.validUntil }),
-    },
-  };
+  } as RenderedContent;
+  if (rendered.variant !== undefined) content.variant = rendered.variant;
+  content.fields = rendered.fields;
+  if (checklist !== undefined) content.checklist = checklist;
+  const track: InteractionProperties = { placement, content: item.id };
+  if (rendered.variant !== undefined) track.variant = rendered.variant;
+  if (candidate.reason.type === 'rule') track.rule = candidate.reason.rule;
+  if (candidate.flow !== undefined) track.flow = candidate.flow;
+  if (candidate.step !== undefined) track.step = candidate.step;
+  if (candidate.exposure !== undefined) Object.assign(track, candidate.exposure);
+  const decision: Decision = { placement, content, reason: candidate.reason, track };
+  if (candidate.validUntil !== undefined) decision.validUntil = candidate.validUntil;
+  return { decision };
 }
 
 /** What content conditions read: the profile (an empty one for visitors or without consent) and the request. */
@@ -349,13 +348,17 @@ function viewOf(run: Run, flowId: string): FlowView {
 /** The checklist's flow view with step titles rendered (non-strict: a title never fails). */
 function checklistOf(run: Run, flowId: string): FlowView {
   const view = viewOf(run, flowId);
-  const steps = view.steps.map((step) => {
+  let steps: FlowView['steps'] | undefined;
+  for (let i = 0; i < view.steps.length; i++) {
+    const step = view.steps[i] as FlowView['steps'][number];
     const title = run.runtime.stepTitles.get(`${flowId}\u0000${step.id}`);
-    if (title === undefined) return step;
+    if (title === undefined) continue;
     const rendered = renderTemplate(title, run.base, { strict: false });
-    return rendered.ok ? { ...step, title: rendered.text } : step;
-  });
-  return { ...view, steps };
+    if (!rendered.ok) continue;
+    steps ??= view.steps.slice();
+    steps[i] = { ...step, title: rendered.text };
+  }
+  return { ...view, steps: steps ?? view.steps.slice() };
 }
 
 function placementScope(
@@ -364,11 +367,19 @@ function placementScope(
   candidate: Candidate,
   checklist: FlowView | undefined,
 ): TemplateScope {
+  // One literal of one shape (no spread of the base): three or more per decide call.
+  // Keys left undefined read as missing in templates, as absent keys do.
+  const { base } = run;
   return {
-    ...run.base,
+    context: base.context,
+    locale: base.locale,
+    traits: base.traits,
+    user: base.user,
+    segments: base.segments,
+    metrics: base.metrics,
     placement,
-    ...(candidate.variables !== undefined && { variables: candidate.variables }),
-    ...(candidate.flow !== undefined && { flow: viewOf(run, candidate.flow) }),
-    ...(checklist !== undefined && { checklist }),
+    variables: candidate.variables,
+    flow: candidate.flow === undefined ? undefined : viewOf(run, candidate.flow),
+    checklist,
   };
 }

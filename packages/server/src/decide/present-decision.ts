@@ -1,4 +1,4 @@
-import type { Decision, FlowView } from '@onramp/core';
+import { isoTime as iso, type Decision, type FlowView } from '@onramp/core';
 import type { DecideAnswer } from './decide-contract.js';
 import type { PresentedFlag } from './decide-flags.js';
 
@@ -25,8 +25,6 @@ export interface PresentedAnswer {
   flags?: Record<string, PresentedFlag>;
   validUntil?: string;
 }
-
-const iso = (ms: number): string => new Date(ms).toISOString();
 
 export function presentDecision(decision: Decision): PresentedDecision {
   const { reason, validUntil, content } = decision;

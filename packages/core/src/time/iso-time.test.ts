@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isoTime } from './iso-time.js';
+
+/** A deterministic stream of numbers in [0, 1) (mulberry32). */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+describe('isoTime', () => {
+  it('writes what Date#toISOString writes at the edges of days, months, years and eras', () => {
+    const edges = [
+      0,
+      -1,
+      1,
+      Date.UTC(2000, 1, 29, 23, 59, 59, 999),
+      Date.UTC(2000, 2, 1),
+      Date.UTC(1900, 1, 28, 12),
+      Date.UTC(2100, 2, 1),
+      Date.UTC(1969, 11, 31, 23, 59, 59, 999),
+      Date.UTC(2026, 10, 24, 6, 5, 4, 3),
+      Date.UTC(1900, 0, 1),
+      -62_167_219_200_000,
+      253_402_300_799_999,
+    ];
+    for (const ms of edges) assert.equal(isoTime(ms), new Date(ms).toISOString(), String(ms));
+  });
+
+  it('agrees with Date#toISOString on 200 000 times from year 0 to 9999, one day after another too', () => {
+    const random = seeded(42);
+    let previous = Date.UTC(2026, 0, 1);
+    for (let i = 0; i < 200_000; i++) {
+      // Alternate far jumps with nearby times: the day prefix is remembered between calls.
+      const ms =
+        i % 2 === 0
+          ? Math.floor(-62_167_219_200_000 + random() * 315_569_519_999_999)
+          : previous + Math.floor(random() * 3 * 86_400_000);
+      if (i % 2 === 0) previous = ms;
+      assert.equal(isoTime(ms), new Date(ms).toISOString(), String(ms));
+    }
+  });
+
+  it('hands years outside 0000–9999 and fractions to Date, and throws as it does for invalid times', () => {
+    for (const ms of [-62_167_219_200_001, 253_402_300_800_000, 8.64e15, 1.5, -0.5]) {
+      assert.equal(isoTime(ms), new Date(ms).toISOString(), String(ms));
+    }
+    assert.throws(() => isoTime(Number.NaN), RangeError);
+    assert.throws(() => isoTime(Infinity), RangeError);
+    assert.throws(() => isoTime(8.64e15 + 1), RangeError);
+  });
+});
