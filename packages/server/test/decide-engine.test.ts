@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Value } from '@sinclair/typebox/value';
 import {
@@ -329,5 +330,69 @@ describe('decide API', () => {
       'Hi again &lt;script&gt;x&lt;/script&gt;',
     );
     assert.equal(body['version'], current.version + 1);
+  });
+});
+
+describe('decide for a profile not in memory', () => {
+  it('loads it from storage after a restart and answers what it answered from memory', async () => {
+    const first = await startTestServer();
+    const dataDir = first.dataDir;
+    let second: TestServer | undefined;
+    try {
+      await first.engine.rules.publish(first.workspace.id, {
+        source: 'api',
+        rules: fill<RuleDefinition>(RuleSchema, rules),
+        content: fill<ContentItem>(ContentItemSchema, content),
+        placements: fill<PlacementDefinition>(PlacementSchema, placements),
+        flows: fill<FlowDefinition>(FlowSchema, flows),
+      });
+      await sendBatch(first, [
+        {
+          type: 'identify',
+          userId: 'lin',
+          anonymousId: 'anon-lin',
+          traits: { role: 'admin', first_name: 'Lin', company: 'Acme' },
+        },
+        { type: 'track', userId: 'lin', event: 'Project Created' },
+      ]);
+      await first.engine.flush();
+      const ask = async (target: TestServer, body: Json) => {
+        const response = await fetch(`${target.url}/client/v1/decide`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Basic ${Buffer.from(`${target.workspace.writeKey}:`).toString('base64')}`,
+          },
+          body: JSON.stringify(body),
+        });
+        return { status: response.status, body: (await response.json()) as Json };
+      };
+      const lin = (target: TestServer) => ({
+        userId: 'lin',
+        token: signUserToken('lin', target.workspace.identitySecret),
+        flows: true,
+      });
+      const fromMemory = await ask(first, lin(first));
+      assert.equal(fromMemory.status, 200);
+      await first.close({ keepData: true });
+
+      second = await startTestServer({ dataDir });
+      assert.equal(
+        second.engine.decisions.peekProfile(second.workspace.id, { userId: 'lin' }),
+        undefined,
+        'the restarted engine has not loaded the profile yet',
+      );
+      const fromStorage = await ask(second, lin(second));
+      assert.equal(fromStorage.status, 200);
+      assert.deepEqual(fromStorage.body, fromMemory.body);
+      assert.equal(decisionOf(fromStorage.body, 'banner').reason['rule'], 'admin-welcome');
+
+      // The anonymousId of an identified visitor is refused after a restart too.
+      const anonymous = await ask(second, { anonymousId: 'anon-lin' });
+      assert.equal(anonymous.status, 403);
+    } finally {
+      await second?.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

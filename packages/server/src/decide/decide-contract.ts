@@ -77,6 +77,11 @@ export interface EngineDecide {
   validate(runtime: WorkspaceRuntime, call: DecideCall): ValidDecideCall;
   /** The profile a lookup names, loading it when it is not in memory. */
   findProfile(workspaceId: string, lookup: DecideLookup): Promise<ProfileState | undefined>;
+  /**
+   * The profile a lookup names if it is in memory, without I/O (undefined: not in
+   * memory, or none; findProfile tells which): decide answers those at once.
+   */
+  peekProfile(workspaceId: string, lookup: DecideLookup): ProfileState | undefined;
   /** Decides for a profile at hand (undefined: a visitor never seen): synchronous, never throws. */
   decideFor(
     runtime: WorkspaceRuntime,

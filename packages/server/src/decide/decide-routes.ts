@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import type { JsonObject } from '@onramp/core';
+import type { JsonObject, ProfileState } from '@onramp/core';
 import type { Engine } from '../engine/engine.js';
 import { OnrampError } from '../http/errors.js';
 import {
@@ -149,31 +149,37 @@ export async function registerDecideRoutes(app: FastifyInstance, engine: Engine)
     scope.post<{ Body: DecideBody }>(
       '/client/v1/decide',
       { bodyLimit: maxBody, schema: { ...schema, body: DecideBody } },
-      async (request, reply) => {
+      (request, reply) => {
         const body = request.body;
-        return answer(engine, request, reply, {
-          credentials: { ...credentialsOf(body), where: 'body' },
-          placements: body.placements,
-          context: body.context as JsonObject | undefined,
-          locale: body.locale,
-          flows: body.flows,
-          flags: body.flags as FlagRequest | undefined,
-        });
+        return respond(
+          reply,
+          answer(engine, request, reply, {
+            credentials: { ...credentialsOf(body), where: 'body' },
+            placements: body.placements,
+            context: body.context as JsonObject | undefined,
+            locale: body.locale,
+            flows: body.flows,
+            flags: body.flags as FlagRequest | undefined,
+          }),
+        );
       },
     );
     scope.get<{ Querystring: DecideQuery }>(
       '/client/v1/decide',
       { schema: { ...schema, querystring: DecideQuery } },
-      async (request, reply) => {
+      (request, reply) => {
         const query = request.query;
-        return answer(engine, request, reply, {
-          credentials: { ...credentialsOf(query), where: 'querystring' },
-          placements: query.placements === undefined ? undefined : splitList(query.placements),
-          context: query.url === undefined ? undefined : pageContext(query.url),
-          locale: query.locale,
-          flows: query.flows,
-          flags: flagsOfQuery(query.flags),
-        });
+        return respond(
+          reply,
+          answer(engine, request, reply, {
+            credentials: { ...credentialsOf(query), where: 'querystring' },
+            placements: query.placements === undefined ? undefined : splitList(query.placements),
+            context: query.url === undefined ? undefined : pageContext(query.url),
+            locale: query.locale,
+            flows: query.flows,
+            flags: flagsOfQuery(query.flags),
+          }),
+        );
       },
     );
   });
@@ -188,12 +194,27 @@ interface ParsedCall {
   flags: FlagRequest | undefined;
 }
 
-async function answer(
+/**
+ * Sends an answer at hand from the handler itself (the handler is not async: an
+ * answer from memory skips the promise and the tick Fastify adds for one); a
+ * pending one is returned for Fastify to send.
+ */
+function respond(reply: FastifyReply, body: string | Promise<string>): Promise<string> | undefined {
+  if (typeof body !== 'string') return body;
+  void reply.send(body);
+  return undefined;
+}
+
+/**
+ * The JSON answer, at once when the profile is in memory (or the call is refused:
+ * that throws), else once it is loaded.
+ */
+function answer(
   engine: Engine,
   request: FastifyRequest,
   reply: FastifyReply,
   parsed: ParsedCall,
-): Promise<unknown> {
+): string | Promise<string> {
   const started = performance.now();
   const auth = authenticateClient(engine, request, parsed.credentials);
   const where = parsed.credentials.where;
@@ -228,16 +249,21 @@ async function answer(
       error.errors.map((item) => ({ field: `${where}.${item.field}`, message: item.message })),
     );
   }
-  const profile = await engine.decisions.findProfile(auth.runtime.workspace.id, auth.lookup);
-  checkAnonymous(auth, profile?.userId, where);
-  const result = engine.decisions.decideFor(auth.runtime, profile, valid);
-  // Serialized here: the answer's decisions hold any fields, which the schema
-  // serializer would walk generically (slower than JSON.stringify).
-  const body = JSON.stringify(presentAnswer(result));
-  counters(engine).requests.inc();
-  engine.metrics.decideDuration.observe((performance.now() - started) / 1000);
-  void reply.header('cache-control', 'no-store').type('application/json; charset=utf-8');
-  return body;
+  const workspaceId = auth.runtime.workspace.id;
+  const inMemory = engine.decisions.peekProfile(workspaceId, auth.lookup);
+  const finish = (profile: ProfileState | undefined): string => {
+    checkAnonymous(auth, profile?.userId, where);
+    const result = engine.decisions.decideFor(auth.runtime, profile, valid);
+    // Serialized here: the answer's decisions hold any fields, which the schema
+    // serializer would walk generically (slower than JSON.stringify).
+    const body = JSON.stringify(presentAnswer(result));
+    counters(engine).requests.inc();
+    engine.metrics.decideDuration.observe((performance.now() - started) / 1000);
+    void reply.header('cache-control', 'no-store').type('application/json; charset=utf-8');
+    return body;
+  };
+  if (inMemory !== undefined) return finish(inMemory);
+  return engine.decisions.findProfile(workspaceId, auth.lookup).then(finish);
 }
 
 const httpCounters = new WeakMap<Engine, { requests: { inc(): void } }>();

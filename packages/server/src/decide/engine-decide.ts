@@ -27,6 +27,7 @@ import { evaluateCallFlags, validateFlags } from './decide-flags.js';
 export interface EngineDecideOptions {
   /** The freshest state of a profile: in memory if hot, else loaded. */
   findProfile: (workspaceId: string, lookup: DecideLookup) => Promise<ProfileState | undefined>;
+  peekProfile: (workspaceId: string, lookup: DecideLookup) => ProfileState | undefined;
   clock: Clock;
   logger: Logger;
   metrics: EngineMetrics;
@@ -113,6 +114,7 @@ export function createEngineDecide(options: EngineDecideOptions): EngineDecideHo
   const host: EngineDecideHost = {
     validate: validateCall,
     findProfile: options.findProfile,
+    peekProfile: options.peekProfile,
     decideFor(runtime, profile, call) {
       const now = clock.now();
       const result = decide(runtime.rules, profile, {

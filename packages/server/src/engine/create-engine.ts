@@ -305,6 +305,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     findProfile: async (workspaceId, lookup) =>
       processor.peekProfile(workspaceId, identityOfLookup(lookup)) ??
       (await findProfile(workspaceId, lookup)),
+    peekProfile: (workspaceId, lookup) =>
+      processor.peekProfile(workspaceId, identityOfLookup(lookup)),
     clock,
     logger,
     metrics,

@@ -55,6 +55,8 @@ function createFakeEngine() {
         version: current.rules.version,
       };
     },
+    // The hub loads profiles with findProfile (the decide route peeks first).
+    peekProfile: () => undefined,
     async findProfile(_workspaceId, lookup: DecideLookup) {
       lookups++;
       if (gate !== undefined) await gate;
