@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { BatchedCounter, BatchedHistogram } from './batched-metrics.js';
 
 /** Every Prometheus metric of one engine, in its own registry (no global singletons). */
 export interface EngineMetrics {
@@ -47,7 +48,7 @@ export function createEngineMetrics(options: { defaultMetrics?: boolean } = {}):
   const fast = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
   return {
     registry,
-    ingestEvents: new Counter({
+    ingestEvents: new BatchedCounter({
       name: 'onramp_ingest_events_total',
       help: 'Events received by ingest, by outcome.',
       labelNames: ['outcome'],
@@ -66,13 +67,13 @@ export function createEngineMetrics(options: { defaultMetrics?: boolean } = {}):
       buckets: fast,
       registers,
     }),
-    appendDuration: new Histogram({
+    appendDuration: new BatchedHistogram({
       name: 'onramp_log_append_duration_seconds',
       help: 'Time to commit events to the log (group commit included).',
       buckets: fast,
       registers,
     }),
-    processedEvents: new Counter({
+    processedEvents: new BatchedCounter({
       name: 'onramp_processor_events_total',
       help: 'Events applied to profiles by the processor.',
       registers,
@@ -88,12 +89,12 @@ export function createEngineMetrics(options: { defaultMetrics?: boolean } = {}):
       help: 'Open realtime (SSE) connections.',
       registers,
     }),
-    pushMessages: new Counter({
+    pushMessages: new BatchedCounter({
       name: 'onramp_push_messages_total',
       help: 'Messages pushed to realtime connections.',
       registers,
     }),
-    eventToPush: new Histogram({
+    eventToPush: new BatchedHistogram({
       name: 'onramp_event_to_push_seconds',
       help: 'From an event being received to its profile change being pushed.',
       buckets: fast,
@@ -146,19 +147,19 @@ export function createEngineMetrics(options: { defaultMetrics?: boolean } = {}):
       labelNames: ['status'],
       registers,
     }),
-    decideRequests: new Counter({
+    decideRequests: new BatchedCounter({
       name: 'onramp_decide_requests_total',
       help: 'Decide calls, by surface (http | push).',
       labelNames: ['surface'],
       registers,
     }),
-    decideDuration: new Histogram({
+    decideDuration: new BatchedHistogram({
       name: 'onramp_decide_duration_seconds',
       help: 'Time to decide one request (profile lookup, decide, render).',
       buckets: fast,
       registers,
     }),
-    decisions: new Counter({
+    decisions: new BatchedCounter({
       name: 'onramp_decisions_total',
       help: 'Decisions returned or pushed, by placement and source (rule | flow | experiment | default | none).',
       labelNames: ['placement', 'reason'],
@@ -194,13 +195,13 @@ export function createEngineMetrics(options: { defaultMetrics?: boolean } = {}):
       labelNames: ['transport'],
       registers,
     }),
-    decisionPushes: new Counter({
+    decisionPushes: new BatchedCounter({
       name: 'onramp_decision_pushes_total',
       help: 'Changed decisions pushed to open connections, by transport.',
       labelNames: ['transport'],
       registers,
     }),
-    eventToDecisionPush: new Histogram({
+    eventToDecisionPush: new BatchedHistogram({
       name: 'onramp_event_to_decision_push_seconds',
       help: 'From an event being received to the decision it changed being written to a connection.',
       buckets: fast,
