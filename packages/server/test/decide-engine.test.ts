@@ -76,15 +76,20 @@ const rules = [
 ];
 
 let server: TestServer;
-before(async () => {
-  server = await startTestServer();
-  await server.engine.rules.publish(server.workspace.id, {
+/** Publishes this file's content, placements, flows and rules on a server. */
+async function publishConfig(target: TestServer): Promise<void> {
+  await target.engine.rules.publish(target.workspace.id, {
     source: 'api',
     rules: fill<RuleDefinition>(RuleSchema, rules),
     content: fill<ContentItem>(ContentItemSchema, content),
     placements: fill<PlacementDefinition>(PlacementSchema, placements),
     flows: fill<FlowDefinition>(FlowSchema, flows),
   });
+}
+
+before(async () => {
+  server = await startTestServer();
+  await publishConfig(server);
 });
 after(async () => server.close());
 
@@ -339,13 +344,7 @@ describe('decide for a profile not in memory', () => {
     const dataDir = first.dataDir;
     let second: TestServer | undefined;
     try {
-      await first.engine.rules.publish(first.workspace.id, {
-        source: 'api',
-        rules: fill<RuleDefinition>(RuleSchema, rules),
-        content: fill<ContentItem>(ContentItemSchema, content),
-        placements: fill<PlacementDefinition>(PlacementSchema, placements),
-        flows: fill<FlowDefinition>(FlowSchema, flows),
-      });
+      await publishConfig(first);
       await sendBatch(first, [
         {
           type: 'identify',

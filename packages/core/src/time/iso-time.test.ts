@@ -1,18 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isoTime } from './iso-time.js';
-
-/** A deterministic stream of numbers in [0, 1) (mulberry32). */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { createSeededRandom } from '../clustering/seeded-random.js';
 
 describe('isoTime', () => {
   it('writes what Date#toISOString writes at the edges of days, months, years and eras', () => {
@@ -34,7 +23,7 @@ describe('isoTime', () => {
   });
 
   it('agrees with Date#toISOString on 200 000 times from year 0 to 9999, one day after another too', () => {
-    const random = seeded(42);
+    const random = createSeededRandom(42);
     let previous = Date.UTC(2026, 0, 1);
     for (let i = 0; i < 200_000; i++) {
       // Alternate far jumps with nearby times: the day prefix is remembered between calls.

@@ -2,18 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { BatchedCounter, BatchedHistogram } from './batched-metrics.js';
-
-/** A deterministic stream of numbers in [0, 1) (mulberry32). */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { createSeededRandom } from '@onramp/core';
 
 /**
  * The exposition text with sums to 12 significant digits: the batched sum adds
@@ -63,7 +52,7 @@ function pair() {
 describe('batched metrics', () => {
   it('expose exactly what plain prom-client metrics expose for the same calls, scrape after scrape', async () => {
     const { plain, batched, p, b } = pair();
-    const random = seeded(7);
+    const random = createSeededRandom(7);
     const children = new Map<string, ReturnType<BatchedCounter['labels']>>();
     for (let round = 0; round < 3; round++) {
       for (let i = 0; i < 5000; i++) {
