@@ -16,7 +16,7 @@ import {
   type ObjectNode,
 } from './field-tree.js';
 import { RenderBudget } from './liquid.js';
-import { canonicalLocale, localeChain } from './locale.js';
+import { canonicalLocale, localeChain, rememberedChain } from './locale.js';
 
 export interface CompileContentOptions {
   /** The locale of the items' own `fields` (contentSettings.defaultLocale). */
@@ -301,6 +301,6 @@ function renderContent(
 
 /** The most specific tag of the chain that has fields. */
 function pickLocale(byLocale: ReadonlyMap<string, unknown>, tag: string): string | undefined {
-  for (const level of localeChain(tag)) if (byLocale.has(level)) return level;
+  for (const level of rememberedChain(tag)) if (byLocale.has(level)) return level;
   return undefined;
 }

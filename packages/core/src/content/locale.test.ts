@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { canonicalLocale, localeChain } from './locale.js';
+import { canonicalLocale, localeChain, rememberedChain } from './locale.js';
 
 describe('canonicalLocale', () => {
   it('returns the canonical form of valid tags', () => {
@@ -50,5 +50,18 @@ describe('localeChain', () => {
 
   it('returns nothing for an empty tag', () => {
     assert.deepEqual(localeChain(''), []);
+  });
+});
+
+describe('rememberedChain', () => {
+  it('is localeChain, the same frozen array for the same tag, which callers of localeChain cannot change', () => {
+    const first = rememberedChain('fr-CA');
+    assert.deepEqual(first, ['fr-CA', 'fr']);
+    assert.equal(rememberedChain('fr-CA'), first);
+    assert.ok(Object.isFrozen(first));
+    const copy = localeChain('fr-CA');
+    copy.reverse();
+    assert.deepEqual(rememberedChain('fr-CA'), ['fr-CA', 'fr']);
+    assert.deepEqual(rememberedChain('zh-Hant-TW-x-private'), localeChain('zh-Hant-TW-x-private'));
   });
 });

@@ -36,6 +36,23 @@ export function canonicalLocale(tag: unknown): string | undefined {
  * dropped first.
  */
 export function localeChain(tag: string): string[] {
+  return [...rememberedChain(tag)];
+}
+
+/** Chains computed lately (every render walks one); bounded like canonicalForms. */
+const chains = new Map<string, readonly string[]>();
+
+/** localeChain, remembered: the same array for the same tag, not to be changed. */
+export function rememberedChain(tag: string): readonly string[] {
+  const known = chains.get(tag);
+  if (known !== undefined) return known;
+  const chain = Object.freeze(computeChain(tag));
+  if (chains.size >= maxRemembered) chains.clear();
+  chains.set(tag, chain);
+  return chain;
+}
+
+function computeChain(tag: string): string[] {
   const subtags = tag.split('-');
   let end = subtags.findIndex((subtag, index) => index > 0 && subtag.length === 1);
   if (end === -1) end = subtags.length;

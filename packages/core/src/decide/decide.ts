@@ -162,10 +162,12 @@ function decidePlacement(run: Run, placement: string): Decision {
   return withValidity(none, validUntil);
 }
 
+/** Bounds a decision built for this call (not shared: it is changed in place). */
 function withValidity(decision: Decision, validUntil: number | undefined): Decision {
   if (validUntil === undefined) return decision;
   const until = Math.min(decision.validUntil ?? Infinity, validUntil);
-  return Number.isFinite(until) ? { ...decision, validUntil: until } : decision;
+  if (Number.isFinite(until)) decision.validUntil = until;
+  return decision;
 }
 
 /** The standing rule decision, unless expired, orphaned, used up or dismissed. */
@@ -194,25 +196,21 @@ function ruleCandidate(
     const again = dismissed + decision.afterDismiss;
     if (again > now) return { validUntil: Math.min(again, validUntil ?? Infinity) };
   }
-  const reason: DecisionReason = {
+  // Built key by key (no conditional spreads): every decide call and push runs this.
+  const reason: Extract<DecisionReason, { type: 'rule' }> = {
     type: 'rule',
     rule: decision.rule,
     version: decision.version,
     priority: decision.priority,
     at: decision.at,
-    ...(decision.segment !== undefined && { segment: decision.segment }),
-    ...(decision.variant !== undefined && { variant: decision.variant }),
   };
-  return {
-    candidate: {
-      content: decision.content,
-      reason,
-      ...(decision.variant !== undefined && { variant: decision.variant }),
-      ...(decision.variables !== undefined && { variables: decision.variables }),
-      ...(decision.expiresAt !== undefined && { validUntil: decision.expiresAt }),
-    },
-    ...(validUntil !== undefined && { validUntil }),
-  };
+  if (decision.segment !== undefined) reason.segment = decision.segment;
+  if (decision.variant !== undefined) reason.variant = decision.variant;
+  const candidate: Candidate = { content: decision.content, reason };
+  if (decision.variant !== undefined) candidate.variant = decision.variant;
+  if (decision.variables !== undefined) candidate.variables = decision.variables;
+  if (decision.expiresAt !== undefined) candidate.validUntil = decision.expiresAt;
+  return validUntil === undefined ? { candidate } : { candidate, validUntil };
 }
 
 /** The next best step of the first flow shown in this placement that has one here. */

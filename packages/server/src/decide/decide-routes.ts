@@ -6,9 +6,10 @@ import { OnrampError } from '../http/errors.js';
 import {
   authenticateClient,
   checkAnonymous,
+  type ClientAuth,
   type ClientCredentials,
 } from '../realtime/client-auth.js';
-import { DecideRequestError, type DecideCall } from './decide-contract.js';
+import { DecideRequestError, type DecideCall, type ValidDecideCall } from './decide-contract.js';
 import { presentAnswer } from './present-decision.js';
 import { flagsOfQuery, maxFlags, type FlagRequest } from './decide-flags.js';
 
@@ -230,14 +231,12 @@ function answer(
       ],
     );
   }
-  const call: DecideCall = {
-    lookup: auth.lookup,
-    ...(parsed.placements === undefined ? {} : { placements: parsed.placements }),
-    ...(parsed.context === undefined ? {} : { context: parsed.context }),
-    ...(parsed.locale === undefined ? {} : { locale: parsed.locale }),
-    ...(parsed.flows === undefined ? {} : { flows: parsed.flows }),
-    ...(parsed.flags === undefined ? {} : { flags: parsed.flags }),
-  };
+  const call: DecideCall = { lookup: auth.lookup };
+  if (parsed.placements !== undefined) call.placements = parsed.placements;
+  if (parsed.context !== undefined) call.context = parsed.context;
+  if (parsed.locale !== undefined) call.locale = parsed.locale;
+  if (parsed.flows !== undefined) call.flows = parsed.flows;
+  if (parsed.flags !== undefined) call.flags = parsed.flags;
   let valid;
   try {
     valid = engine.decisions.validate(auth.runtime, call);
@@ -251,19 +250,35 @@ function answer(
   }
   const workspaceId = auth.runtime.workspace.id;
   const inMemory = engine.decisions.peekProfile(workspaceId, auth.lookup);
-  const finish = (profile: ProfileState | undefined): string => {
-    checkAnonymous(auth, profile?.userId, where);
-    const result = engine.decisions.decideFor(auth.runtime, profile, valid);
-    // Serialized here: the answer's decisions hold any fields, which the schema
-    // serializer would walk generically (slower than JSON.stringify).
-    const body = JSON.stringify(presentAnswer(result));
-    counters(engine).requests.inc();
-    engine.metrics.decideDuration.observe((performance.now() - started) / 1000);
-    void reply.header('cache-control', 'no-store').type('application/json; charset=utf-8');
-    return body;
-  };
-  if (inMemory !== undefined) return finish(inMemory);
-  return engine.decisions.findProfile(workspaceId, auth.lookup).then(finish);
+  const done = { engine, reply, auth, call: valid, where, started };
+  if (inMemory !== undefined) return finish(done, inMemory);
+  return engine.decisions
+    .findProfile(workspaceId, auth.lookup)
+    .then((profile) => finish(done, profile));
+}
+
+/** Decides for the profile found and serializes the answer (a function, not a closure per call). */
+function finish(
+  done: {
+    engine: Engine;
+    reply: FastifyReply;
+    auth: ClientAuth;
+    call: ValidDecideCall;
+    where: ClientCredentials['where'];
+    started: number;
+  },
+  profile: ProfileState | undefined,
+): string {
+  const { engine, reply, auth, where } = done;
+  checkAnonymous(auth, profile?.userId, where);
+  const result = engine.decisions.decideFor(auth.runtime, profile, done.call);
+  // Serialized here: the answer's decisions hold any fields, which the schema
+  // serializer would walk generically (slower than JSON.stringify).
+  const body = JSON.stringify(presentAnswer(result));
+  counters(engine).requests.inc();
+  engine.metrics.decideDuration.observe((performance.now() - done.started) / 1000);
+  void reply.header('cache-control', 'no-store').type('application/json; charset=utf-8');
+  return body;
 }
 
 const httpCounters = new WeakMap<Engine, { requests: { inc(): void } }>();

@@ -99,7 +99,6 @@ export function checkAnonymous(
 
 function lookupOf(credentials: ClientCredentials): DecideLookup {
   const { userId, anonymousId, where } = credentials;
-  const given = (value: string | undefined) => value !== undefined && value !== '';
   if (given(userId) && given(anonymousId)) {
     throw new OnrampError('ONR_VALIDATION', 'Pass either userId or anonymousId, not both.', [
       { field: `${where}.anonymousId`, message: 'must not be given with userId' },
@@ -110,4 +109,9 @@ function lookupOf(credentials: ClientCredentials): DecideLookup {
   throw new OnrampError('ONR_VALIDATION', 'userId or anonymousId is required.', [
     { field: `${where}.userId`, message: 'is required (or anonymousId)' },
   ]);
+}
+
+/** Present and not empty. */
+function given(value: string | undefined): boolean {
+  return value !== undefined && value !== '';
 }
