@@ -146,7 +146,8 @@ function decidePlacement(run: Run, placement: string): Decision {
       fallback === undefined ? { type: 'default' } : { type: 'default', fallback };
     const shown = show(run, placement, { content: defaultId, reason });
     if (shown.decision !== undefined) {
-      return withValidity({ ...shown.decision, ...(error && { error }) }, validUntil);
+      if (error !== undefined) shown.decision.error = error;
+      return withValidity(shown.decision, validUntil);
     }
     error ??= shown.error;
   }
@@ -157,8 +158,8 @@ function decidePlacement(run: Run, placement: string): Decision {
       fallback === undefined && error === undefined
         ? { type: 'none' }
         : { type: 'none', fallback: error?.code ?? (fallback as FallbackReason) },
-    ...(error && { error }),
   };
+  if (error !== undefined) none.error = error;
   return withValidity(none, validUntil);
 }
 
@@ -227,18 +228,17 @@ function flowCandidate(run: Run, placement: string): Candidate | undefined {
     const step = flow.stepsById.get(view.nextBest);
     if (step?.content === undefined || step.placement !== placement) continue;
     if (isDismissed(run, step.content)) continue;
-    return {
-      content: step.content,
-      reason: {
-        type: 'flow',
-        flow: flowId,
-        step: step.id,
-        ...(view.variant !== undefined && { variant: view.variant }),
-      },
+    const reason: Extract<DecisionReason, { type: 'flow' }> = {
+      type: 'flow',
       flow: flowId,
       step: step.id,
-      ...(run.set.experiments.byFlow.has(flowId) && flowExposure(run, flowId, view.variant)),
     };
+    if (view.variant !== undefined) reason.variant = view.variant;
+    const candidate: Candidate = { content: step.content, reason, flow: flowId, step: step.id };
+    if (run.set.experiments.byFlow.has(flowId)) {
+      Object.assign(candidate, flowExposure(run, flowId, view.variant));
+    }
+    return candidate;
   }
   return undefined;
 }
@@ -285,11 +285,11 @@ function show(
   if (when !== undefined && !when.test(conditionInput(run))) return {};
   const checklist = item.flow === undefined ? undefined : checklistOf(run, item.flow);
   const scope = placementScope(run, placement, candidate, checklist);
-  const rendered: RenderResult = item.render({
-    locale: run.locale,
-    ...(candidate.variant !== undefined && { variant: candidate.variant }),
-    scope,
-  });
+  const rendered: RenderResult = item.render(
+    candidate.variant === undefined
+      ? { locale: run.locale, scope }
+      : { locale: run.locale, variant: candidate.variant, scope },
+  );
   if (!rendered.ok) return failed(run, placement, item.id, rendered.code, rendered.message);
   // Built key by key in the order clients see (no conditional spreads): this runs
   // for every placement of every decide call and push.

@@ -6,6 +6,7 @@ import {
   isJsonObject,
   userIdentity,
   type Clock,
+  type DecideRequest,
   type FieldError,
   type JsonObject,
   type ProfileState,
@@ -117,17 +118,19 @@ export function createEngineDecide(options: EngineDecideOptions): EngineDecideHo
     peekProfile: options.peekProfile,
     decideFor(runtime, profile, call) {
       const now = clock.now();
-      const result = decide(runtime.rules, profile, {
+      // Built key by key (no conditional spreads): every decide call and push runs this.
+      const request: DecideRequest = {
         placements: call.placements,
         context: call.context,
-        ...(call.locale === undefined ? {} : { locale: call.locale }),
         flows: call.flows,
         now,
-        ...(call.consent === undefined ? {} : { consent: call.consent }),
         consentWhenUnknown: runtime.settings.consent.whenUnknown,
-        // A visitor without a profile yet: experiments hash the id asked for (nothing stored).
-        ...(profile === undefined && { experimentKey: lookupKey(call.lookup) }),
-      });
+      };
+      if (call.locale !== undefined) request.locale = call.locale;
+      if (call.consent !== undefined) request.consent = call.consent;
+      // A visitor without a profile yet: experiments hash the id asked for (nothing stored).
+      if (profile === undefined) request.experimentKey = lookupKey(call.lookup);
+      const result = decide(runtime.rules, profile, request);
       for (const placement of call.placements) {
         const decision = result.decisions[placement];
         if (decision !== undefined) countDecision(placement, decision.reason.type);
@@ -215,16 +218,17 @@ export function validateCall(runtime: WorkspaceRuntime, call: DecideCall): Valid
   const consent = call.consent ?? statedConsent(context);
   const flags = call.flags === undefined ? undefined : validateFlags(runtime, call.flags, errors);
   if (errors.length > 0) throw new DecideRequestError(errors);
-  return {
+  const valid: ValidDecideCall = {
     lookup: call.lookup,
     placements,
     context,
-    ...(locale === undefined ? {} : { locale }),
     flows: call.flows ?? false,
-    ...(flags === undefined ? {} : { flags }),
-    ...(consent === undefined ? {} : { consent }),
     version: runtime.rules.version,
   };
+  if (locale !== undefined) valid.locale = locale;
+  if (flags !== undefined) valid.flags = flags;
+  if (consent !== undefined) valid.consent = consent;
+  return valid;
 }
 
 /** `context.consent.categoryPreferences`, booleans only, as Segment's consent sends it. */

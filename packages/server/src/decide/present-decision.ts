@@ -62,17 +62,16 @@ export function presentFlow(view: FlowView): PresentedFlow {
 /** The whole answer, times as ISO 8601; failures stay server-side (logged and counted). */
 export function presentAnswer(answer: DecideAnswer): PresentedAnswer {
   const decisions: Record<string, PresentedDecision> = {};
-  for (const [placement, decision] of Object.entries(answer.decisions)) {
-    decisions[placement] = presentDecision(decision);
+  for (const placement in answer.decisions) {
+    decisions[placement] = presentDecision(answer.decisions[placement] as Decision);
   }
-  const presented: PresentedAnswer = {
-    version: answer.version,
-    ...(answer.profileId === undefined ? {} : { profileId: answer.profileId }),
-    ...(answer.userId === undefined ? {} : { userId: answer.userId }),
-    profileVersion: answer.profileVersion,
-    personalized: answer.personalized,
-    decisions,
-  };
+  // Built key by key in the order clients see (no conditional spreads).
+  const presented = { version: answer.version } as PresentedAnswer;
+  if (answer.profileId !== undefined) presented.profileId = answer.profileId;
+  if (answer.userId !== undefined) presented.userId = answer.userId;
+  presented.profileVersion = answer.profileVersion;
+  presented.personalized = answer.personalized;
+  presented.decisions = decisions;
   if (answer.flows !== undefined) {
     presented.flows = {};
     for (const [flow, view] of Object.entries(answer.flows))
