@@ -26,7 +26,8 @@ import type { DecideRuntime } from './decide-runtime.js';
 /** The runtime with its step-title templates (decide renders them in checklists). */
 export interface DecideRuntimeInternals extends DecideRuntime {
   /** `<flow>\u0000<step>` → the step's compiled title. */
-  readonly stepTitles: ReadonlyMap<string, CompiledTemplate>;
+  /** Flow id → step id → its compiled title. */
+  readonly stepTitles: ReadonlyMap<string, ReadonlyMap<string, CompiledTemplate>>;
   /** Content id → its `when`, checked at decide time (profile and request context). */
   readonly contentWhen: ReadonlyMap<string, CompiledCondition>;
 }
@@ -37,7 +38,7 @@ export const emptyDecideRuntime: DecideRuntimeInternals = Object.freeze({
   flows: emptyFlowSet,
   flowsByPlacement: new Map<string, readonly string[]>(),
   defaultLocale: 'en',
-  stepTitles: new Map<string, CompiledTemplate>(),
+  stepTitles: new Map<string, Map<string, CompiledTemplate>>(),
   contentWhen: new Map<string, CompiledCondition>(),
 });
 
@@ -117,13 +118,15 @@ function compileContentConditions(
 function compileStepTitles(
   config: DecideConfig,
   issues: RuleIssue[],
-): Map<string, CompiledTemplate> {
-  const titles = new Map<string, CompiledTemplate>();
+): Map<string, Map<string, CompiledTemplate>> {
+  const titles = new Map<string, Map<string, CompiledTemplate>>();
   (config.flows ?? []).forEach((flow, i) => {
     (Array.isArray(flow.steps) ? flow.steps : []).forEach((step, j) => {
       if (typeof step?.title !== 'string') return;
       try {
-        titles.set(`${flow.id}\u0000${step.id}`, compileTemplate(step.title));
+        let ofFlow = titles.get(flow.id);
+        if (ofFlow === undefined) titles.set(flow.id, (ofFlow = new Map()));
+        ofFlow.set(step.id, compileTemplate(step.title));
       } catch (error) {
         issues.push({
           path: ['(flows)', i, 'steps', j, 'title'],

@@ -346,17 +346,18 @@ function viewOf(run: Run, flowId: string): FlowView {
 /** The checklist's flow view with step titles rendered (non-strict: a title never fails). */
 function checklistOf(run: Run, flowId: string): FlowView {
   const view = viewOf(run, flowId);
-  let steps: FlowView['steps'] | undefined;
-  for (let i = 0; i < view.steps.length; i++) {
-    const step = view.steps[i] as FlowView['steps'][number];
-    const title = run.runtime.stepTitles.get(`${flowId}\u0000${step.id}`);
-    if (title === undefined) continue;
-    const rendered = renderTemplate(title, run.base, { strict: false });
-    if (!rendered.ok) continue;
-    steps ??= view.steps.slice();
-    steps[i] = { ...step, title: rendered.text };
+  const titles = run.runtime.stepTitles.get(flowId);
+  const steps = view.steps.slice();
+  if (titles !== undefined) {
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i] as FlowView['steps'][number];
+      const title = titles.get(step.id);
+      if (title === undefined) continue;
+      const rendered = renderTemplate(title, run.base, { strict: false });
+      if (rendered.ok) steps[i] = { ...step, title: rendered.text };
+    }
   }
-  return { ...view, steps: steps ?? view.steps.slice() };
+  return { ...view, steps };
 }
 
 function placementScope(

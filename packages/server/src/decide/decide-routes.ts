@@ -155,7 +155,7 @@ export async function registerDecideRoutes(app: FastifyInstance, engine: Engine)
         return respond(
           reply,
           answer(engine, request, reply, {
-            credentials: { ...credentialsOf(body), where: 'body' },
+            credentials: credentialsOf(body, 'body'),
             placements: body.placements,
             context: body.context as JsonObject | undefined,
             locale: body.locale,
@@ -173,7 +173,7 @@ export async function registerDecideRoutes(app: FastifyInstance, engine: Engine)
         return respond(
           reply,
           answer(engine, request, reply, {
-            credentials: { ...credentialsOf(query), where: 'querystring' },
+            credentials: credentialsOf(query, 'querystring'),
             placements: query.placements === undefined ? undefined : splitList(query.placements),
             context: query.url === undefined ? undefined : pageContext(query.url),
             locale: query.locale,
@@ -293,18 +293,21 @@ function counters(engine: Engine): { requests: { inc(): void } } {
   return found;
 }
 
-function credentialsOf(source: {
-  userId?: string | undefined;
-  anonymousId?: string | undefined;
-  writeKey?: string | undefined;
-  token?: string | undefined;
-}): Omit<ClientCredentials, 'where'> {
-  return {
-    ...(source.userId === undefined ? {} : { userId: source.userId }),
-    ...(source.anonymousId === undefined ? {} : { anonymousId: source.anonymousId }),
-    ...(source.writeKey === undefined ? {} : { writeKey: source.writeKey }),
-    ...(source.token === undefined ? {} : { token: source.token }),
-  };
+function credentialsOf(
+  source: {
+    userId?: string | undefined;
+    anonymousId?: string | undefined;
+    writeKey?: string | undefined;
+    token?: string | undefined;
+  },
+  where: ClientCredentials['where'],
+): ClientCredentials {
+  const credentials: ClientCredentials = { where };
+  if (source.userId !== undefined) credentials.userId = source.userId;
+  if (source.anonymousId !== undefined) credentials.anonymousId = source.anonymousId;
+  if (source.writeKey !== undefined) credentials.writeKey = source.writeKey;
+  if (source.token !== undefined) credentials.token = source.token;
+  return credentials;
 }
 
 /** "a, b,,c" → ["a", "b", "c"]. */

@@ -40,7 +40,7 @@ export function authenticateClient(
   const { where } = credentials;
   const lookup = lookupOf(credentials);
   const authorization = request.headers.authorization ?? '';
-  const bearer = /^bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+  const bearer = bearerOf(authorization);
   const secret = bearer === undefined ? undefined : engine.workspaceByAdminKey(bearer);
   if (secret !== undefined) return { runtime: secret, lookup, server: true };
 
@@ -114,4 +114,13 @@ function lookupOf(credentials: ClientCredentials): DecideLookup {
 /** Present and not empty. */
 function given(value: string | undefined): boolean {
   return value !== undefined && value !== '';
+}
+
+/** The token of `Bearer <token>` (any case, any spacing); the usual form without a regex. */
+function bearerOf(authorization: string): string | undefined {
+  if (authorization.startsWith('Bearer ')) {
+    const token = authorization.slice(7);
+    if (token.length > 0 && !/\s/.test(token)) return token;
+  }
+  return /^bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
 }
