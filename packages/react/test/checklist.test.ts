@@ -1,38 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { act } from 'react';
-import { createOnramp } from '@onramp/sdk';
-import type { OnrampClient } from '@onramp/sdk';
 import { Checklist, MilestoneBadge, OnrampProvider, Placement, useFlow } from '../src/index.js';
-import { h, installDom, render, waitFor } from './support/dom.js';
-import { startEngine, type TestEngine } from './support/engine.js';
+import { h, render, waitFor } from './support/dom.js';
+import { engineSuite } from './support/suite.js';
 
 // Checklists, flows, milestones, modals and tooltips against the real SDK and engine, in jsdom.
 
-let engine: TestEngine;
-let restore: () => void;
-const clients: OnrampClient[] = [];
-before(async () => {
-  engine = await startEngine();
-  restore = installDom().restore;
-});
-after(async () => {
-  await Promise.all(clients.map((client) => client.close()));
-  restore();
-  await engine.server.close();
-});
-
-function clientFor(userId: string): OnrampClient {
-  const client = createOnramp({
-    writeKey: engine.server.workspace.writeKey,
-    host: engine.server.url,
-    userId,
-    userToken: engine.token(userId),
-    flushIntervalMs: 10,
-  });
-  clients.push(client);
-  return client;
-}
+const suite = engineSuite();
+const { clientFor } = suite;
 
 const progressOf = (root: Element) =>
   root.querySelector('[role="progressbar"]')?.getAttribute('aria-valuenow');
@@ -43,7 +19,7 @@ const statuses = (root: Element) =>
 
 describe('<Checklist> and useFlow', () => {
   it('shows progress and reaches 100 % as steps are completed, skipped and done elsewhere', async () => {
-    await engine.send([{ type: 'track', userId: 'kim', event: 'App Opened' }]);
+    await suite.engine.send([{ type: 'track', userId: 'kim', event: 'App Opened' }]);
     const client = clientFor('kim');
     const flowSeen: number[] = [];
     function FlowProbe() {
@@ -75,7 +51,7 @@ describe('<Checklist> and useFlow', () => {
     assert.equal(view.container.querySelector('.onramp-milestone')?.textContent, '');
 
     // Done elsewhere: the app's backend reports the project.
-    await engine.send([{ type: 'track', userId: 'kim', event: 'Project Created' }]);
+    await suite.engine.send([{ type: 'track', userId: 'kim', event: 'Project Created' }]);
     await waitFor(() => progressOf(list) === '50', 'create done');
     assert.equal(view.container.querySelector('.onramp-milestone__badge')?.textContent, '50% done');
     assert.equal(view.container.querySelector('output')?.getAttribute('data-current'), 'invite');
@@ -94,7 +70,7 @@ describe('<Checklist> and useFlow', () => {
     );
     assert.equal(view.container.querySelector('output')?.textContent, '100');
     assert.ok(flowSeen.includes(50));
-    const profile = await engine.server.engine.getProfile(engine.server.workspace.id, {
+    const profile = await suite.engine.server.engine.getProfile(suite.engine.server.workspace.id, {
       userId: 'kim',
     });
     assert.equal(typeof profile?.flows['start']?.completedAt, 'string');
@@ -109,7 +85,7 @@ describe('<Checklist> and useFlow', () => {
     const view = await render(h(OnrampProvider, { client }, h(Placement, { id: 'modal' })));
     await waitFor(() => client.getDecisions()['modal'] !== undefined, 'first decisions');
     assert.equal(document.querySelector('[role="dialog"]'), null);
-    await engine.send([{ type: 'track', userId: 'mo', event: 'Feature Used' }]);
+    await suite.engine.send([{ type: 'track', userId: 'mo', event: 'Feature Used' }]);
     const dialog = await waitFor(() => document.querySelector('[role="dialog"]'), 'the modal');
     assert.equal(dialog.getAttribute('aria-modal'), 'true');
     const title = document.getElementById(dialog.getAttribute('aria-labelledby') ?? '');
@@ -125,14 +101,14 @@ describe('<Checklist> and useFlow', () => {
     assert.equal(document.querySelector('[role="dialog"]'), null);
     assert.equal(document.activeElement, opener, 'focus returned');
     await client.flush();
-    assert.equal((await engine.interactions('mo', 'tutorial'))?.['dismissed'], 1);
-    assert.equal((await engine.interactions('mo', 'tutorial'))?.['shown'], 1);
+    assert.equal((await suite.engine.interactions('mo', 'tutorial'))?.['dismissed'], 1);
+    assert.equal((await suite.engine.interactions('mo', 'tutorial'))?.['shown'], 1);
     opener.remove();
     await view.unmount();
   });
 
   it('anchors a tooltip to its target once the target appears, described by it', async () => {
-    await engine.send([{ type: 'track', userId: 'tia', event: 'App Opened' }]);
+    await suite.engine.send([{ type: 'track', userId: 'tia', event: 'App Opened' }]);
     const client = clientFor('tia');
     const view = await render(h(OnrampProvider, { client }, h(Placement, { id: 'sidebar' })));
     await waitFor(() => client.getDecisions()['sidebar']?.content?.id === 'new-tip', 'tip');
@@ -144,7 +120,7 @@ describe('<Checklist> and useFlow', () => {
     assert.equal(tip.textContent, 'Create your first project here.');
     assert.equal(target.getAttribute('aria-describedby'), tip.id);
     await client.flush();
-    assert.equal((await engine.interactions('tia', 'new-tip'))?.['shown'], 1);
+    assert.equal((await suite.engine.interactions('tia', 'new-tip'))?.['shown'], 1);
     await act(async () => {
       document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
     });

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { createOnramp } from '@onramp/sdk';
-import type { OnrampClient } from '@onramp/sdk';
+import { describe, it } from 'node:test';
 import { OnrampProvider, useDecisions, useFlag, useFlagDetails } from '../src/index.js';
-import { h, installDom, render, waitFor } from './support/dom.js';
-import { startEngine, type TestEngine } from './support/engine.js';
+import { h, render, waitFor } from './support/dom.js';
+import { engineSuite } from './support/suite.js';
 
 // useFlag and useFlagDetails against the real SDK and engine, rendered into jsdom.
 
@@ -25,31 +23,10 @@ const flags = [
   },
 ];
 
-let engine: TestEngine;
-let restore: () => void;
-const clients: OnrampClient[] = [];
-before(async () => {
-  engine = await startEngine();
-  await engine.server.engine.rules.publish(engine.server.workspace.id, { source: 'api', flags });
-  restore = installDom().restore;
+const suite = engineSuite(async (e) => {
+  await e.server.engine.rules.publish(e.server.workspace.id, { source: 'api', flags });
 });
-after(async () => {
-  await Promise.all(clients.map((client) => client.close()));
-  restore();
-  await engine.server.close();
-});
-
-function clientFor(userId: string): OnrampClient {
-  const client = createOnramp({
-    writeKey: engine.server.workspace.writeKey,
-    host: engine.server.url,
-    userId,
-    userToken: engine.token(userId),
-    flushIntervalMs: 10,
-  });
-  clients.push(client);
-  return client;
-}
+const { clientFor } = suite;
 
 /** Renders each flag's value into a <span data-flag>, counting its renders. */
 function probes(renders: Record<string, number>) {
@@ -82,13 +59,13 @@ describe('useFlag', () => {
     const before = { ...renders };
 
     // An event changes targeting: the stream pushes the one flag, live.
-    await engine.send([{ type: 'identify', userId: 'ada', traits: { plan: 'pro' } }]);
+    await suite.engine.send([{ type: 'identify', userId: 'ada', traits: { plan: 'pro' } }]);
     await waitFor(() => text(view.container, 'copy') === 'Welcome back!', 'the pushed flag');
     assert.equal(text(view.container, 'why'), 'pro/TARGETING_MATCH');
     assert.equal(renders['limit'], before['limit'], 'max-projects did not change: no re-render');
     assert.ok((renders['copy'] ?? 0) > (before['copy'] ?? 0));
 
-    await engine.send([{ type: 'identify', userId: 'ada', traits: { seats: 12 } }]);
+    await suite.engine.send([{ type: 'identify', userId: 'ada', traits: { seats: 12 } }]);
     await waitFor(() => text(view.container, 'limit') === '50', 'the second pushed flag');
     await view.unmount();
   });

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { StrictMode, act } from 'react';
-import { createOnramp } from '@onramp/sdk';
-import type { OnrampClient } from '@onramp/sdk';
 import {
   OnrampProvider,
   Placement,
@@ -11,41 +9,20 @@ import {
   usePlacement,
   type PlacementState,
 } from '../src/index.js';
-import { h, installDom, render, waitFor } from './support/dom.js';
-import { startEngine, type TestEngine } from './support/engine.js';
+import { h, render, waitFor } from './support/dom.js';
+import type { OnrampClient } from '@onramp/sdk';
+import { engineSuite } from './support/suite.js';
 
 // <Placement> and usePlacement against the real SDK and engine, rendered into jsdom.
 
-let engine: TestEngine;
-let restore: () => void;
-const clients: OnrampClient[] = [];
-before(async () => {
-  engine = await startEngine();
-  restore = installDom().restore;
-});
-after(async () => {
-  await Promise.all(clients.map((client) => client.close()));
-  restore();
-  await engine.server.close();
-});
-
-function clientFor(userId: string): OnrampClient {
-  const client = createOnramp({
-    writeKey: engine.server.workspace.writeKey,
-    host: engine.server.url,
-    userId,
-    userToken: engine.token(userId),
-    flushIntervalMs: 10,
-  });
-  clients.push(client);
-  return client;
-}
+const suite = engineSuite();
+const { clientFor } = suite;
 
 const text = (element: Element | null) => element?.textContent ?? '';
 
 describe('<Placement>', () => {
   it('renders the banner and updates it live when an event is pushed (no reload)', async () => {
-    await engine.send([{ type: 'identify', userId: 'ada', traits: { first_name: 'Ada' } }]);
+    await suite.engine.send([{ type: 'identify', userId: 'ada', traits: { first_name: 'Ada' } }]);
     const client = clientFor('ada');
     const view = await render(h(OnrampProvider, { client }, h(Placement, { id: 'banner' })));
     const banner = await waitFor(() => view.container.querySelector('.onramp-banner'), 'banner');
@@ -55,7 +32,7 @@ describe('<Placement>', () => {
     const before = banner.querySelector('h2');
 
     // The backend reports an upgrade: a rule decides the banner, the stream pushes it.
-    await engine.send([{ type: 'track', userId: 'ada', event: 'Plan Upgraded' }]);
+    await suite.engine.send([{ type: 'track', userId: 'ada', event: 'Plan Upgraded' }]);
     await waitFor(
       () => text(view.container.querySelector('h2')) === 'Thanks for upgrading, Ada',
       'the pushed decision',
@@ -79,7 +56,7 @@ describe('<Placement>', () => {
     await view.rerender(h(OnrampProvider, { client }, h('p', null, 'no banner')));
     await view.rerender(tree(6));
     await client.flush();
-    const interactions = await engine.interactions('bo', 'welcome');
+    const interactions = await suite.engine.interactions('bo', 'welcome');
     assert.equal(interactions?.['shown'], 1);
     await view.unmount();
   });
@@ -97,7 +74,7 @@ describe('<Placement>', () => {
       'hidden without a round trip',
     );
     await client.flush();
-    assert.equal((await engine.interactions('cy', 'welcome'))?.['dismissed'], 1);
+    assert.equal((await suite.engine.interactions('cy', 'welcome'))?.['dismissed'], 1);
     // The server hides dismissed content too: its next decision for the banner is empty.
     await waitFor(() => client.getDecisions()['banner']?.content === null, 'the server decision');
     assert.equal(view.container.querySelector('.onramp-banner'), null);
@@ -106,7 +83,7 @@ describe('<Placement>', () => {
 
   it('renders trait values as text: markup and javascript: URLs from traits do nothing', async () => {
     const evil = `<img src=x onerror="globalThis.pwned=1">'&"`;
-    await engine.send([
+    await suite.engine.send([
       {
         type: 'identify',
         userId: 'eve',
@@ -204,10 +181,10 @@ describe('<Placement>', () => {
       return null;
     }
     const options = {
-      writeKey: engine.server.workspace.writeKey,
-      host: engine.server.url,
+      writeKey: suite.engine.server.workspace.writeKey,
+      host: suite.engine.server.url,
       userId: 'sam',
-      userToken: engine.token('sam'),
+      userToken: suite.engine.token('sam'),
       flushIntervalMs: 10,
     };
     const view = await render(
@@ -225,7 +202,7 @@ describe('<Placement>', () => {
     await waitFor(() => view.container.querySelector('.onramp-banner'), 'banner');
     assert.deepEqual(seen.at(-1), ['banner', 'modal'], 'only the placements asked for');
     await owned?.flush();
-    assert.equal((await engine.interactions('sam', 'welcome'))?.['shown'], 1);
+    assert.equal((await suite.engine.interactions('sam', 'welcome'))?.['shown'], 1);
     await view.unmount();
   });
 });
