@@ -263,6 +263,25 @@ describe('decide API', () => {
     assert.equal(plain.status, 200);
   });
 
+  it('reads the secret key in any spelling of Bearer, and nothing else as one', async () => {
+    const key = server.workspace.adminKey;
+    for (const authorization of [`bearer ${key}`, `BEARER   ${key}  `, `Bearer\t${key}`]) {
+      const { status } = await decide(
+        { userId: 'grace', placements: ['banner'] },
+        { authorization },
+      );
+      assert.equal(status, 200, JSON.stringify(authorization));
+    }
+    // Not a secret key: then the call is a browser's, which needs the write key.
+    for (const authorization of [`Bearer ${key} extra`, `Bearer ${key}x`, `Bearer `, `Bearer`]) {
+      const { status } = await decide(
+        { userId: 'grace', placements: ['banner'] },
+        { authorization },
+      );
+      assert.equal(status, 401, JSON.stringify(authorization));
+    }
+  });
+
   it('refuses bad input with a 4xx naming the field', async () => {
     const cases: [Json | string, Record<string, string> | undefined, number, string][] = [
       [
