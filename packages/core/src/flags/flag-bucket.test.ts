@@ -57,7 +57,12 @@ describe('flag buckets', () => {
     );
   });
 
-  it('spreads keys evenly: each tenth of the buckets within 8 % of its share', () => {
+  it('spreads keys evenly: the tenths of the buckets pass a chi-squared test of uniformity', () => {
+    // 20 000 sequential keys per salt into 10 tenths: chi-squared with 9 degrees of
+    // freedom. 48 is its 1 - 2.6e-7 quantile, so 20 salts fail by chance once in ~200 000
+    // runs, while a hash that puts one tenth 20 % off its share scores about 89. (A bound
+    // on each tenth alone, ±160, failed about once in thirty runs with a sound hash.)
+    // The seed is fixed: CI draws the same salts every time.
     fc.assert(
       fc.property(fc.string({ minLength: 1, maxLength: 20 }), (salt) => {
         const tenths = new Array<number>(10).fill(0);
@@ -66,9 +71,14 @@ describe('flag buckets', () => {
           const tenth = Math.floor(flagBucket(salt, `user-${i}`) / 1000);
           tenths[tenth] = (tenths[tenth] ?? 0) + 1;
         }
-        for (const count of tenths) assert.ok(Math.abs(count - users / 10) < 160, `${tenths}`);
+        const expected = users / 10;
+        const chiSquared = tenths.reduce(
+          (sum, count) => sum + (count - expected) ** 2 / expected,
+          0,
+        );
+        assert.ok(chiSquared < 48, `chi-squared ${chiSquared.toFixed(1)} for ${tenths}`);
       }),
-      { numRuns: 20 },
+      { numRuns: 20, seed: 20_261_124 },
     );
   });
 
