@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Agent, request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -71,6 +72,8 @@ export async function measureDecisionPush(options: DecisionPushOptions): Promise
   const counts = { toggles: 0, skipped: 0, pushes: 0, events: 0, failedBatches: 0 };
   let measuring = false;
   let cursor = 0;
+  // Message ids of this run only: a second run against the same engine is not de-duplicated away.
+  const runId = randomUUID().slice(0, 8);
 
   const opened = await Promise.allSettled(
     Array.from({ length: options.streams }, (_, i) => openStream(benchUserId(i))),
@@ -194,7 +197,11 @@ export async function measureDecisionPush(options: DecisionPushOptions): Promise
     }
     while (batch.length < perBatch) batch.push(otherEvent(Math.floor(random() * options.users)));
     const body = JSON.stringify({
-      batch: batch.map((message, i) => ({ ...message, messageId: `push-${k}-${i}`, timestamp })),
+      batch: batch.map((message, i) => ({
+        ...message,
+        messageId: `push-${runId}-${k}-${i}`,
+        timestamp,
+      })),
     });
     const sentAt = performance.now();
     for (const { tracker, side } of toggled) tracker.sent(side, sentAt, measured);

@@ -51,6 +51,14 @@ export interface EventLog {
   readByIdentities(query: ReadEventsQuery): Promise<LogEntry[]>;
   /** Calls the listener after every commit. Returns a function that unsubscribes. */
   onAppend(listener: () => void): () => void;
+  /**
+   * Resolves once every entry committed before the call is on disk. For a log in a
+   * store of its own whose readers see commits before they are synced (the embedded
+   * log in its own file): the processor awaits it before committing checkpoints past
+   * those entries, so a power loss cannot keep a checkpoint and lose what it covers.
+   * Absent: the log is as durable as the processor's own commits.
+   */
+  onDisk?(): Promise<void>;
   close(): Promise<void>;
 }
 

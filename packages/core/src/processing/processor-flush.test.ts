@@ -323,3 +323,47 @@ test('states are serialized in slices after the snapshot; a state about to chang
   assert.equal(await restarted.countOf('a:d-u97'), 2, 'u0 now: its own and the move');
   assert.equal(await countOf('u:u97'), 1);
 });
+
+test('a flush commits only once the log says the entries its checkpoints cover are on disk', async () => {
+  const slow = slowStore();
+  slow.state.holding = false;
+  const memoryLog = createMemoryEventLog({ partitions: 1, dedupWindowMs: 86_400_000, clock });
+  const disk: (() => void)[] = [];
+  const log = Object.assign(memoryLog, {
+    onDisk: () => new Promise<void>((resolve) => disk.push(resolve)),
+  });
+  const { processor, append } = setup(slow.wrapped, log);
+  await processor.start();
+  await append(event({ userId: 'ann' }), event({ userId: 'bob' }));
+  await processor.catchUp();
+  let flushed = false;
+  const flushing = processor.flush().then(() => (flushed = true));
+  await until(() => disk.length === 1, 'the wait for the disk');
+  for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(flushed, false);
+  assert.deepEqual(await slow.store.loadCheckpoints(), new Map(), 'nothing committed before');
+  disk[0]?.();
+  await flushing;
+  assert.deepEqual(await slow.store.loadCheckpoints(), new Map([[0, 2]]));
+});
+
+test('a flush whose wait for the disk fails commits nothing and loses nothing', async () => {
+  const slow = slowStore();
+  slow.state.holding = false;
+  const memoryLog = createMemoryEventLog({ partitions: 1, dedupWindowMs: 86_400_000, clock });
+  let failing = true;
+  const log = Object.assign(memoryLog, {
+    onDisk: () => (failing ? Promise.reject(new Error('EIO: fsync failed')) : Promise.resolve()),
+  });
+  const { processor, append, countOf } = setup(slow.wrapped, log);
+  await processor.start();
+  await append(event({ userId: 'ann' }), event({ userId: 'ann' }));
+  await processor.catchUp();
+  await assert.rejects(processor.flush(), /EIO/);
+  assert.deepEqual(await slow.store.loadCheckpoints(), new Map());
+  assert.equal(processor.stats().dirty, 1, 'still to be written');
+  failing = false;
+  await processor.flush();
+  assert.deepEqual(await slow.store.loadCheckpoints(), new Map([[0, 2]]));
+  assert.equal(await countOf('u:ann'), 2);
+});

@@ -572,6 +572,8 @@ export class Processor {
       } finally {
         if (this.lazyWrites === snapshot.writes) this.lazyWrites = undefined;
       }
+      // The log entries these checkpoints cover reach the disk first (EventLog.onDisk).
+      await this.options.log.onDisk?.();
       await this.options.store.commit(snapshot.commit);
     } catch (error) {
       // Nothing was written: what the snapshot took is pending again (see ProfileCache.failed).

@@ -241,7 +241,65 @@ export const migrations: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 7,
+    name: 'the event log in its own file',
+    sql: `
+      -- The log's tables now live in the attached schema \`log\` (its own file, see
+      -- database.ts and decision 30); openDatabase copied their rows there first.
+      DROP TABLE IF EXISTS main.events;
+      DROP TABLE IF EXISTS main.event_identities;
+      DROP TABLE IF EXISTS main.log_settings;
+    `,
+  },
 ];
+
+/**
+ * The event log's schema, in the attached database \`log\` (its own file): the
+ * tables of migration 1, created when missing. Its own file has its own write lock
+ * and WAL, so appends never wait for a profile commit of another connection.
+ */
+export const eventLogSchema = `
+  CREATE TABLE IF NOT EXISTS log.events (
+    log_offset INTEGER PRIMARY KEY,
+    log_partition INTEGER NOT NULL,
+    workspace TEXT NOT NULL,
+    identity TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    event TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS log.events_by_partition ON events (log_partition);
+  CREATE TABLE IF NOT EXISTS log.event_identities (
+    identity_key INTEGER NOT NULL,
+    log_offset INTEGER NOT NULL,
+    PRIMARY KEY (identity_key, log_offset)
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS log.log_settings (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+  ) WITHOUT ROWID;
+`;
+
+/**
+ * A database written before migration 7 holds the log in its main file: copies those
+ * rows into \`log\` in a transaction that writes the log file only, so the copy is
+ * committed before migration 7 drops the originals (a transaction over two WAL files
+ * is atomic per file only). Run again after a crash in between, it copies nothing twice.
+ */
+export function moveEventLogRows(db: Database): void {
+  const inMain = db
+    .prepare("SELECT count(*) FROM main.sqlite_master WHERE type = 'table' AND name = 'events'")
+    .pluck();
+  if ((inMain.get() as number) === 0) return;
+  db.transaction(() => {
+    db.exec(`
+      INSERT OR IGNORE INTO log.events SELECT * FROM main.events;
+      INSERT OR IGNORE INTO log.event_identities SELECT * FROM main.event_identities;
+      INSERT OR IGNORE INTO log.log_settings SELECT * FROM main.log_settings;
+    `);
+  })();
+}
 
 /**
  * Applies the migrations the database lacks, each in its own transaction, and

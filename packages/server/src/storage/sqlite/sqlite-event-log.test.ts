@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { readlinkSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
 import { createManualClock, partitionOf } from '@onramp/core';
 import type { AppendInput, OnrampEvent } from '@onramp/core';
 import {
@@ -8,6 +10,7 @@ import {
 } from '../../../../core/src/log/event-log.contract.js';
 import { createSqliteEventLog } from './sqlite-event-log.js';
 import type { SqliteEventLogOptions } from './sqlite-event-log.js';
+import { eventLogPath } from './database.js';
 import { openTempDatabase } from './temp-database.js';
 import { createWalSync, unsyncedCommits } from './wal-sync.js';
 
@@ -32,8 +35,8 @@ describeEventLogContract('sqlite', async (options) => {
 describeEventLogContract('sqlite, synced off the event loop', async (options) => {
   const temp = openTempDatabase('full');
   const durable = () => ({
-    walSync: createWalSync({ path: `${temp.path}-wal` }),
-    unsynced: unsyncedCommits(temp.db),
+    walSync: createWalSync({ path: `${eventLogPath(temp.path)}-wal` }),
+    unsynced: unsyncedCommits(temp.db, 'log'),
   });
   let current = durable();
   let log = createSqliteEventLog({ db: temp.db, ...options, durable: current });
@@ -44,8 +47,8 @@ describeEventLogContract('sqlite, synced off the event loop', async (options) =>
       current.walSync.close();
       const db = temp.reopen();
       current = {
-        walSync: createWalSync({ path: `${temp.path}-wal` }),
-        unsynced: unsyncedCommits(db),
+        walSync: createWalSync({ path: `${eventLogPath(temp.path)}-wal` }),
+        unsynced: unsyncedCommits(db, 'log'),
       };
       log = createSqliteEventLog({ db, ...options, durable: current });
       return log;
@@ -333,7 +336,7 @@ describe('sqlite event log, synced off the event loop', () => {
     const temp = openTempDatabase('full');
     const syncs: ((error: NodeJS.ErrnoException | null) => void)[] = [];
     const walSync = createWalSync({
-      path: `${temp.path}-wal`,
+      path: `${eventLogPath(temp.path)}-wal`,
       fsync: (_fd, done) => void syncs.push(done),
     });
     const log = createSqliteEventLog({
@@ -341,7 +344,7 @@ describe('sqlite event log, synced off the event loop', () => {
       partitions: 4,
       dedupWindowMs: hour,
       clock: createManualClock(),
-      durable: { walSync, unsynced: unsyncedCommits(temp.db) },
+      durable: { walSync, unsynced: unsyncedCommits(temp.db, 'log') },
     });
     let told = 0;
     log.onAppend(() => told++);
@@ -356,7 +359,11 @@ describe('sqlite event log, synced off the event loop', () => {
     const read = await Promise.all(partitions.map((p) => log.read(p, 0, 10)));
     assert.equal(read.flat().length, 3, 'the entries are readable');
     assert.equal(acknowledged, false, 'not acknowledged before the WAL is synced');
-    assert.equal(temp.db.pragma('synchronous', { simple: true }), 2, 'FULL again after the commit');
+    assert.equal(
+      temp.db.pragma('log.synchronous', { simple: true }),
+      2,
+      'FULL again after the commit',
+    );
     syncs[0]?.(null);
     assert.equal((await appending).length, 3);
 
@@ -375,5 +382,83 @@ describe('sqlite event log, synced off the event loop', () => {
     await log.close();
     walSync.close();
     temp.dispose();
+  });
+});
+
+describe('sqlite event log in its own file', () => {
+  it('appends while another connection holds the write lock of the main file', async () => {
+    const temp = openTempDatabase('full');
+    const other = new BetterSqlite3(temp.path);
+    const log = createSqliteEventLog({
+      db: temp.db,
+      partitions: 2,
+      dedupWindowMs: hour,
+      clock: createManualClock(),
+    });
+    try {
+      // No waiting on this connection: a lock it needed would fail at once (SQLITE_BUSY).
+      temp.db.pragma('busy_timeout = 0');
+      other.exec('BEGIN IMMEDIATE');
+      other.prepare('INSERT INTO checkpoints (log_partition, log_offset) VALUES (9, 9)').run();
+      const results = await log.append(batch(4));
+      assert.deepEqual(
+        results.map((result) => result.status),
+        ['appended', 'appended', 'appended', 'appended'],
+      );
+      const main = temp.db.prepare(
+        'INSERT INTO checkpoints (log_partition, log_offset) VALUES (1, 1)',
+      );
+      assert.throws(
+        () => main.run(),
+        /locked|busy/i,
+        'the main file is locked for this connection',
+      );
+      other.exec('COMMIT');
+      const read = await Promise.all([0, 1].map((p) => log.read(p, 0, 10)));
+      assert.equal(read.flat().length, 4);
+    } finally {
+      if (other.inTransaction) other.exec('ROLLBACK');
+      other.close();
+      await log.close();
+      temp.dispose();
+    }
+  });
+
+  it('says when its commits so far are on disk (onDisk), with the fsync of its own WAL', async () => {
+    const temp = openTempDatabase('normal');
+    const synced: string[] = [];
+    const syncs: ((error: NodeJS.ErrnoException | null) => void)[] = [];
+    const walSync = createWalSync({
+      path: `${eventLogPath(temp.path)}-wal`,
+      fsync: (fd, done) => {
+        synced.push(readlinkSync(`/proc/self/fd/${fd}`));
+        syncs.push(done);
+      },
+    });
+    const log = createSqliteEventLog({
+      db: temp.db,
+      partitions: 1,
+      dedupWindowMs: hour,
+      clock: createManualClock(),
+      walSync,
+    });
+    try {
+      // Durability normal: the append does not wait for the disk.
+      assert.equal((await log.append(batch(2))).length, 2);
+      assert.equal(syncs.length, 0);
+      let onDisk = false;
+      const waiting = log.onDisk?.().then(() => (onDisk = true));
+      assert.ok(waiting !== undefined, 'a file log says when it is on disk');
+      while (syncs.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(synced, [`${eventLogPath(temp.path)}-wal`]);
+      assert.equal(onDisk, false);
+      syncs[0]?.(null);
+      await waiting;
+      assert.equal(onDisk, true);
+    } finally {
+      await log.close();
+      walSync.close();
+      temp.dispose();
+    }
   });
 });

@@ -34,6 +34,11 @@ export interface SqliteEventLogOptions {
    * put the commit on disk (wal-sync.ts).
    */
   durable?: { walSync: WalSync; unsynced: UnsyncedCommits };
+  /**
+   * The WAL sync of the log's file when acknowledgements do not wait for it
+   * (durability normal): onDisk() uses it. With `durable`, its walSync is used.
+   */
+  walSync?: WalSync;
 }
 
 export interface EventLogStats {
@@ -172,7 +177,9 @@ export function createSqliteEventLog(options: SqliteEventLogOptions): SqliteEven
     dedup.begin(now, events);
     identities.begin();
     try {
-      const results = writeBatch.immediate(batch, now, events);
+      // Deferred, not IMMEDIATE: an IMMEDIATE transaction takes the write lock of every
+      // attached file, and this one writes the log's file only (database.ts).
+      const results = writeBatch(batch, now, events);
       dedup.commit();
       identities.commit();
       return results;
@@ -265,9 +272,11 @@ export function createSqliteEventLog(options: SqliteEventLogOptions): SqliteEven
     if (closed) throw new Error('event log is closed');
   }
 
+  const diskSync = options.durable?.walSync ?? options.walSync;
   return {
     partitions,
     stats,
+    ...(diskSync !== undefined && { onDisk: () => diskSync.afterCommit() }),
     append(inputs) {
       return new Promise((resolve, reject) => {
         assertOpen();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Processor, compileProfilePlan, createManualClock } from '@onramp/core';
 import type { Database } from './database.js';
-import { openDatabase } from './database.js';
+import { eventLogPath, openDatabase } from './database.js';
 import { createSqliteEventLog } from './sqlite-event-log.js';
 import { createSqliteProfileStore } from './sqlite-profile-store.js';
 import { openTempDatabase } from './temp-database.js';
@@ -87,6 +87,7 @@ test('killed between two slices of a flush: the replay and the retry both count 
   const first = engineOn(temp.db, async () => {
     if (++slices < crashAt) return;
     writeFileSync(image, temp.db.serialize());
+    writeFileSync(eventLogPath(image), temp.db.serialize({ attached: 'log' }));
     crashAt = Infinity;
     throw new Error('the process died here');
   });

@@ -1,6 +1,6 @@
 import type { Clock, ClusterRunStore } from '@onramp/core';
 import type { EngineStorage } from '../../engine/create-engine.js';
-import { openDatabase } from './database.js';
+import { eventLogPath, openDatabase } from './database.js';
 import { createSqliteClusterRunStore } from './sqlite-cluster-run-store.js';
 import { createSqliteDeadLetterStore } from './sqlite-dead-letter-store.js';
 import { createSqliteEventLog, type SqliteEventLog } from './sqlite-event-log.js';
@@ -29,8 +29,8 @@ export interface SqliteStorage extends EngineStorage {
 }
 
 /**
- * Every embedded store on one SQLite database, so a processor flush is one
- * transaction. A file database's WAL is checkpointed by a worker thread
+ * Every embedded store on one SQLite connection, so a processor flush is one
+ * transaction; the event log's tables in a file of their own (database.ts). A file database's WAL is checkpointed by a worker thread
  * (wal-checkpointer.ts), not inside the commits of the event loop's connection.
  */
 export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage {
@@ -41,13 +41,12 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
         db,
         onError: (error) => options.onError?.(error),
       });
-  // Durability full on a file: the log's acknowledgements wait for an fsync of the WAL
-  // on the thread pool, not inside its commits on the event loop (wal-sync.ts).
-  const walSync =
-    db.memory || options.durability !== 'full'
-      ? undefined
-      : createWalSync({ path: `${options.path}-wal` });
-  const unsynced = walSync === undefined ? undefined : unsyncedCommits(db);
+  // The log's file is synced by fsync on the thread pool, not inside its commits on the
+  // event loop (wal-sync.ts). Durability full: acknowledgements wait for it. Always:
+  // a profile commit waits for it before its checkpoints pass what it covers.
+  const walSync = db.memory ? undefined : createWalSync({ path: `${eventLogPath(db.name)}-wal` });
+  const full = walSync !== undefined && options.durability === 'full';
+  const unsynced = full ? unsyncedCommits(db) : undefined;
   const ruleConfigs = createSqliteRuleConfigStore({ db });
   const clusterRuns = createSqliteClusterRunStore({ db });
   return {
@@ -56,9 +55,8 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
       partitions: options.partitions,
       dedupWindowMs: options.dedupWindowMs,
       clock: options.clock,
-      ...(walSync === undefined || unsynced === undefined
-        ? {}
-        : { durable: { walSync, unsynced } }),
+      ...(walSync !== undefined &&
+        (full ? { durable: { walSync, unsynced: unsyncedCommits(db, 'log') } } : { walSync })),
     }),
     profileStore: createSqliteProfileStore({
       db,

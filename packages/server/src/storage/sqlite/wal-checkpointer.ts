@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { Database } from './database.js';
+import { eventLogPath, type Database } from './database.js';
 
 export interface WalCheckpointerOptions {
   /** The connection whose automatic checkpoints this takes over (file-backed, WAL mode). */
@@ -22,6 +22,8 @@ const workerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
 import(workerData.driver).then(({ default: Driver }) => {
   const db = new Driver(workerData.path);
+  // Its event log's file too: a checkpoint without a schema name covers every attached file.
+  if (workerData.eventLog !== undefined) db.prepare('ATTACH DATABASE ? AS log').run(workerData.eventLog);
   const timer = setInterval(() => {
     try {
       db.pragma('wal_checkpoint(PASSIVE)');
@@ -55,6 +57,7 @@ export function startWalCheckpointer(options: WalCheckpointerOptions): WalCheckp
     workerData: {
       driver: import.meta.resolve('better-sqlite3'),
       path: db.name,
+      eventLog: eventLogPath(db.name),
       intervalMs: Math.max(10, options.intervalMs ?? 500),
     },
   });

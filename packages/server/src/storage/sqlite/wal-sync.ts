@@ -107,14 +107,17 @@ export function createWalSync(options: WalSyncOptions): WalSync {
   };
 }
 
-/** Runs commits with `synchronous = NORMAL` on a connection that is otherwise FULL. */
+/** Runs commits with `synchronous = NORMAL` on a schema (file) that is otherwise FULL. */
 export interface UnsyncedCommits {
   run<T>(commit: () => T): T;
 }
 
-export function unsyncedCommits(db: { prepare(sql: string): { run(): unknown } }): UnsyncedCommits {
-  const relax = db.prepare('PRAGMA synchronous = NORMAL');
-  const restore = db.prepare('PRAGMA synchronous = FULL');
+export function unsyncedCommits(
+  db: { prepare(sql: string): { run(): unknown } },
+  schema: 'main' | 'log' = 'main',
+): UnsyncedCommits {
+  const relax = db.prepare(`PRAGMA ${schema}.synchronous = NORMAL`);
+  const restore = db.prepare(`PRAGMA ${schema}.synchronous = FULL`);
   return {
     run(commit) {
       relax.run();
