@@ -367,3 +367,21 @@ test('a flush whose wait for the disk fails commits nothing and loses nothing', 
   assert.deepEqual(await slow.store.loadCheckpoints(), new Map([[0, 2]]));
   assert.equal(await countOf('u:ann'), 2);
 });
+
+test('refuses to start on checkpoints past the end of the log (a log older than its profiles)', async () => {
+  const store = createMemoryProfileStore();
+  await store.commit({
+    profiles: [],
+    identities: [],
+    deletedProfiles: [],
+    checkpoints: new Map([[0, 7]]),
+  });
+  const { processor, append } = setup(store);
+  await assert.rejects(
+    processor.start(),
+    /up to offset 7 of partition 0, but the event log ends at 0/,
+  );
+  for (let i = 0; i < 7; i++) await append(event({ userId: `u${i}` }));
+  await processor.start();
+  assert.equal(await processor.catchUp(), 0, 'the 7 offsets are applied');
+});

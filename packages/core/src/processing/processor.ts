@@ -126,11 +126,24 @@ export class Processor {
     this.audiences = new AudienceStep(this.ruleOutput);
   }
 
-  /** Loads the checkpoints; the next catchUp replays everything after them. */
+  /**
+   * Loads the checkpoints; the next catchUp replays everything after them. Refuses a
+   * checkpoint past the end of its partition: the log is older than the profiles
+   * (restored from an older backup, say), and the events appended next would take
+   * offsets the checkpoint says are applied, and be skipped.
+   */
   async start(): Promise<void> {
     const checkpoints = await this.options.store.loadCheckpoints();
     for (let partition = 0; partition < this.options.log.partitions; partition++) {
-      this.applied.set(partition, checkpoints.get(partition) ?? 0);
+      const checkpoint = checkpoints.get(partition) ?? 0;
+      const head = await this.options.log.headOffset(partition);
+      if (checkpoint > head) {
+        throw new Error(
+          `the profiles were committed up to offset ${checkpoint} of partition ${partition}, ` +
+            `but the event log ends at ${head}: restore the event log with the profiles it belongs to`,
+        );
+      }
+      this.applied.set(partition, checkpoint);
     }
   }
 

@@ -12,6 +12,7 @@ import {
   testProfile,
 } from '../../../../core/src/profiles/profile-store.contract.js';
 import { openDatabase } from './database.js';
+import { startCommitWorker } from './commit-worker.js';
 import { createSqliteProfileStore } from './sqlite-profile-store.js';
 import { openTempDatabase } from './temp-database.js';
 
@@ -42,6 +43,93 @@ describeProfileStoreCommitContract('sqlite', opener());
 // Every profile in a slice of its own: the staging path under the whole contract.
 describeProfileStoreContract('sqlite, one profile per slice', opener(1));
 describeProfileStoreCommitContract('sqlite, slices of 7', opener(7));
+
+/** The store with its commits on a worker thread's connection, as the server runs it. */
+function workerOpener() {
+  return async (clock: ManualClock) => {
+    const temp = openTempDatabase();
+    let committer = startCommitWorker({ path: temp.path });
+    let store = createSqliteProfileStore({ db: temp.db, clock, committer });
+    return {
+      store,
+      async reopen() {
+        await store.close();
+        await committer.stop();
+        const db = temp.reopen();
+        committer = startCommitWorker({ path: temp.path });
+        store = createSqliteProfileStore({ db, clock, committer });
+        return store;
+      },
+      async dispose() {
+        await store.close();
+        await committer.stop();
+        temp.dispose();
+      },
+    };
+  };
+}
+
+describeProfileStoreContract('sqlite, commits on a worker thread', workerOpener());
+describeProfileStoreRuleContract('sqlite, commits on a worker thread', workerOpener());
+describeProfileStoreSegmentContract('sqlite, commits on a worker thread', workerOpener());
+describeProfileStoreCommitContract('sqlite, commits on a worker thread', workerOpener());
+
+it('sqlite profile store: commits on its own connection once the worker stopped, timers included', async () => {
+  const temp = openTempDatabase();
+  const clock = createManualClock(1_000);
+  const committer = startCommitWorker({ path: temp.path });
+  const store = createSqliteProfileStore({ db: temp.db, clock, committer });
+  const armed = (profileId: string, timers: Record<string, number>) => {
+    const state = testProfile(profileId);
+    state.rules = { timers, fired: {} } as typeof state.rules;
+    return profileWrite('ws', state);
+  };
+  try {
+    await store.commit(commitOf({ profiles: [armed('p1', { nudge: 5_000 })] }));
+    assert.equal(committer.available, true);
+    await committer.stop();
+    assert.equal(committer.available, false);
+    // The same timers again (the worker wrote their row), then moved: the row follows.
+    await store.commit(commitOf({ profiles: [armed('p1', { nudge: 5_000 })] }));
+    assert.deepEqual(
+      (await store.dueTimers(10_000, 10)).map((timer) => [timer.profileId, timer.dueAt]),
+      [['p1', 5_000]],
+    );
+    await store.commit(commitOf({ profiles: [armed('p1', { nudge: 7_000 })] }));
+    assert.deepEqual(
+      (await store.dueTimers(10_000, 10)).map((timer) => [timer.profileId, timer.dueAt]),
+      [['p1', 7_000]],
+    );
+    await store.commit(commitOf({ profiles: [armed('p1', {})] }));
+    assert.deepEqual(await store.dueTimers(10_000, 10), []);
+  } finally {
+    await store.close();
+    temp.dispose();
+  }
+});
+
+it('sqlite profile store: a worker that cannot start fails its commits, then the store commits itself', async () => {
+  const temp = openTempDatabase();
+  const errors: Error[] = [];
+  const committer = startCommitWorker({
+    path: join(temp.path, '..', 'missing', 'onramp.db'),
+    onError: (error) => errors.push(error),
+  });
+  const store = createSqliteProfileStore({ db: temp.db, clock: createManualClock(), committer });
+  try {
+    const first = store.commit(commitOf({ profiles: [profileWrite('ws', testProfile('p1'))] }));
+    await first.catch(() => undefined); // failed with the worker, or made here if it failed first
+    while (committer.available) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]?.message ?? '', /profile commit worker/);
+    await store.commit(commitOf({ profiles: [profileWrite('ws', testProfile('p2'))] }));
+    assert.deepEqual([...(await store.loadProfiles('ws', ['p2'])).keys()], ['p2']);
+  } finally {
+    await store.close();
+    await committer.stop();
+    temp.dispose();
+  }
+});
 
 function commitOf(fields: Partial<ProfileCommit>): ProfileCommit {
   return { profiles: [], identities: [], deletedProfiles: [], checkpoints: new Map(), ...fields };

@@ -11,6 +11,7 @@ import type {
   SegmentSize,
 } from '@onramp/core';
 import type { Database } from './database.js';
+import type { CommitWorker } from './commit-worker.js';
 import type { UnsyncedCommits } from './wal-sync.js';
 import { createProfileStaging } from './sqlite-profile-staging.js';
 import { createSqliteTimerIndex } from './sqlite-timer-index.js';
@@ -34,6 +35,11 @@ export interface SqliteProfileStoreOptions {
    * (wal-sync.ts), so a profile commit need not wait for the disk.
    */
   unsynced?: UnsyncedCommits;
+  /**
+   * Makes the commits on a worker thread's own connection (commit-worker.ts) while
+   * it is available; reads stay on `db`. File databases only.
+   */
+  committer?: CommitWorker;
 }
 
 /** Per workspace, segment → how much its member count moved in this commit. */
@@ -59,7 +65,9 @@ export function createSqliteProfileStore(options: SqliteProfileStoreOptions): Pr
   const betweenSlices = options.betweenSlices ?? (() => new Promise<void>(setImmediate));
   const staging = createProfileStaging(db);
   const sql = prepareStatements(db);
-  const timers = createSqliteTimerIndex(db);
+  let timers = createSqliteTimerIndex(db);
+  /** The committer made commits since `timers` read its table: read it again before writing here. */
+  let committedElsewhere = false;
   const experiments = createSqliteExperimentIndex(db);
   let closed = false;
   let committing: Promise<unknown> = Promise.resolve();
@@ -148,6 +156,17 @@ export function createSqliteProfileStore(options: SqliteProfileStoreOptions): Pr
   /** Stages all slices but the last, yielding after each, then applies the commit. */
   async function write(commit: ProfileCommit): Promise<void> {
     assertOpen();
+    const committer = options.committer;
+    if (committer?.available) {
+      committedElsewhere = true;
+      return committer.commit(commit, clock.now());
+    }
+    if (committedElsewhere) {
+      // The worker stopped or failed: this connection commits from now on, and its
+      // timer index remembers the rows as the worker left them.
+      timers = createSqliteTimerIndex(db);
+      committedElsewhere = false;
+    }
     const { profiles } = commit;
     let staged = 0;
     try {

@@ -1,6 +1,7 @@
 import type { Clock, ClusterRunStore } from '@onramp/core';
 import type { EngineStorage } from '../../engine/create-engine.js';
 import { eventLogPath, openDatabase } from './database.js';
+import { startCommitWorker } from './commit-worker.js';
 import { createSqliteClusterRunStore } from './sqlite-cluster-run-store.js';
 import { createSqliteDeadLetterStore } from './sqlite-dead-letter-store.js';
 import { createSqliteEventLog, type SqliteEventLog } from './sqlite-event-log.js';
@@ -47,6 +48,10 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
   const walSync = db.memory ? undefined : createWalSync({ path: `${eventLogPath(db.name)}-wal` });
   const full = walSync !== undefined && options.durability === 'full';
   const unsynced = full ? unsyncedCommits(db) : undefined;
+  // Profile commits on a worker thread's connection (commit-worker.ts, decision 30).
+  const committer = db.memory
+    ? undefined
+    : startCommitWorker({ path: db.name, onError: (error) => options.onError?.(error) });
   const ruleConfigs = createSqliteRuleConfigStore({ db });
   const clusterRuns = createSqliteClusterRunStore({ db });
   return {
@@ -62,6 +67,7 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
       db,
       clock: options.clock,
       ...(unsynced === undefined ? {} : { unsynced }),
+      ...(committer === undefined ? {} : { committer }),
     }),
     deadLetters: createSqliteDeadLetterStore({ db }),
     workspaces: createSqliteWorkspaceStore({ db }),
@@ -72,6 +78,7 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
       void clusterRuns.close();
       // The worker closes its connection shortly after: the last one to close removes the WAL.
       void checkpointer?.stop();
+      void committer?.stop();
       walSync?.close();
       if (db.open) db.close();
     },
