@@ -238,3 +238,39 @@ test('a store lookup that finishes late never overrides a newer link made in mem
   assert.equal((await profileOf('bert'))?.eventCount, 2, "the device's next event is bert's");
   assert.equal((await profileOf('alice'))?.eventCount, 1);
 });
+
+test('with changesEvery, reports the changes after every few entries of a batch, each change once', async () => {
+  const log = createMemoryEventLog({ partitions: 1, dedupWindowMs: 86_400_000, clock });
+  const reports: { user: string | undefined; events: number }[][] = [];
+  const processor = new Processor({
+    log,
+    store: createMemoryProfileStore(),
+    clock,
+    planOf: () => plan,
+    newProfileId: (() => {
+      let ids = 0;
+      return () => `p${ids++}`;
+    })(),
+    changesEvery: 3,
+    onChanges: (batch) =>
+      reports.push(batch.map((c) => ({ user: c.profile.userId, events: c.profile.eventCount }))),
+  });
+  await processor.start();
+  const users = ['ann', 'bob', 'ann', 'ann', 'cid', 'bob', 'ann'];
+  await log.append(users.map((userId) => ({ workspaceId: 'ws', event: event({ userId }) })));
+  assert.equal(await processor.catchUp(), 7);
+  // Entries 1-3, 4-6, 7: one report each, made right after its entries were applied;
+  // a profile changed again later is reported again.
+  assert.deepEqual(reports, [
+    [
+      { user: 'ann', events: 2 },
+      { user: 'bob', events: 1 },
+    ],
+    [
+      { user: 'ann', events: 3 },
+      { user: 'cid', events: 1 },
+      { user: 'bob', events: 2 },
+    ],
+    [{ user: 'ann', events: 4 }],
+  ]);
+});

@@ -66,6 +66,12 @@ export interface ProcessorOptions extends RuleOutputHooks {
   cacheCapacity?: number;
   onChanges?: (changes: ProfileChange[]) => void;
   /**
+   * onChanges is called after at most this many entries of a read batch (default: once
+   * per batch). The server passes a few, so that a change early in a large batch is
+   * pushed without waiting for the rest of the batch to be applied.
+   */
+  changesEvery?: number;
+  /**
    * The published rule set of a workspace, if it has rules. Read once per event
    * with planOf, in the same synchronous turn, so an event sees exactly one version;
    * its profilePlan is the one planOf must return.
@@ -265,7 +271,13 @@ export class Processor {
     const now = this.options.clock.now();
     // One identity graph per workspace and plan for the pass (its closures, made once).
     const graphs = new Map<string, { plan: ProfilePlan; graph: IdentityGraph }>();
+    const every = this.options.changesEvery ?? Infinity;
+    let sinceReport = 0;
     for (const entry of entries) {
+      if (++sinceReport > every) {
+        sinceReport = 1;
+        this.report(changes);
+      }
       try {
         const change = this.applyEntry(entry, now, graphs);
         if (change !== undefined) {
@@ -281,11 +293,17 @@ export class Processor {
       this.applied.set(entry.partition, entry.offset);
     }
     this.applyCount += entries.length;
+    this.report(changes);
+  }
+
+  /** Hands the changes so far to onChanges (when there are any) and forgets them. */
+  private report(changes: Map<ProfileState, ProfileChange>): void {
     for (const [key, change] of changes) {
       // A profile merged away later in the same pass is no longer a change to report.
       if (!this.cacheOf(change.workspaceId).profiles.has(change.profile.id)) changes.delete(key);
     }
     if (changes.size > 0) this.options.onChanges?.([...changes.values()]);
+    changes.clear();
   }
 
   private applyEntry(

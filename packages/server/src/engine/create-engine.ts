@@ -166,6 +166,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     newProfileId: randomUUID,
     ...(options.cacheCapacity === undefined ? {} : { cacheCapacity: options.cacheCapacity }),
     onChanges: (changes) => publishChanges(changes),
+    // Pushes leave after every few events of a pass, not after the whole pass (≥ one batch).
+    changesEvery: 8,
     bandits,
     yieldBetweenBatches: () => new Promise((resolve) => setImmediate(resolve)),
     onError: (error, entry) => {
