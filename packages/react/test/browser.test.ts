@@ -108,6 +108,8 @@ describe('<Tour> in Chromium', () => {
     const dialog = page.getByRole('dialog', { name: 'Reports tutorial' });
     await dialog.waitFor();
     assert.equal(await dialog.getAttribute('aria-modal'), 'true');
+    const rootInert = () => page.evaluate(() => document.getElementById('root')?.inert);
+    assert.equal(await rootInert(), true, 'the page behind the dialog is inert');
     const focused = () => page.evaluate(() => document.activeElement?.textContent ?? '');
     const label = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
     assert.equal(await focused(), 'Watch', 'first focusable element');
@@ -119,6 +121,7 @@ describe('<Tour> in Chromium', () => {
     assert.equal(await label(), 'Close Reports tutorial', 'Shift+Tab wraps too');
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
+    assert.equal(await rootInert(), false, 'and no longer once it is closed');
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'opener');
     assert.equal((await interactions('max', 'tutorial', 'dismissed', 1))?.['dismissed'], 1);
     await context.close();
