@@ -38,13 +38,17 @@ const entry = new URL('./commit-worker-main.ts', import.meta.url).href;
 const bootstrap = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
   .then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
 
+/**
+ * The worker starts with the first commit: processes that only read (the CLI's
+ * commands) never start a thread.
+ */
 export function startCommitWorker(options: CommitWorkerOptions): CommitWorker {
-  const worker = new Worker(bootstrap, { eval: true, execArgv: [], workerData: options.path });
   const pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  let worker: Worker | undefined;
+  let exited: Promise<void> = Promise.resolve();
   let nextId = 0;
   let available = true;
   let stopping = false;
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
 
   const fail = (error: Error): void => {
     if (!available) return;
@@ -54,41 +58,50 @@ export function startCommitWorker(options: CommitWorkerOptions): CommitWorker {
     pending.clear();
     if (unexpected) (options.onError ?? ((failure) => console.error(failure)))(error);
   };
-  worker.on('message', (reply: CommitReply) => {
-    const waiting = pending.get(reply.id);
-    if (waiting === undefined) return;
-    pending.delete(reply.id);
-    if (reply.type === 'done') return waiting.resolve();
-    const error = new Error(reply.message);
-    error.name = reply.name;
-    if (reply.code !== undefined) Object.assign(error, { code: reply.code });
-    waiting.reject(error);
-  });
-  worker.on('error', (error) => fail(new Error(`profile commit worker: ${error.message}`)));
-  worker.on('exit', (code) => {
-    fail(
-      new Error(`profile commit worker exited (code ${code})${stopping ? ' when stopped' : ''}`),
-    );
-  });
+
+  function started(): Worker {
+    if (worker !== undefined) return worker;
+    const thread = new Worker(bootstrap, { eval: true, execArgv: [], workerData: options.path });
+    exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
+    thread.on('message', (reply: CommitReply) => {
+      const waiting = pending.get(reply.id);
+      if (waiting === undefined) return;
+      pending.delete(reply.id);
+      if (reply.type === 'done') return waiting.resolve();
+      const error = new Error(reply.message);
+      error.name = reply.name;
+      if (reply.code !== undefined) Object.assign(error, { code: reply.code });
+      waiting.reject(error);
+    });
+    thread.on('error', (error) => fail(new Error(`profile commit worker: ${error.message}`)));
+    thread.on('exit', (code) => {
+      const when = stopping ? ' when stopped' : '';
+      fail(new Error(`profile commit worker exited (code ${code})${when}`));
+    });
+    worker = thread;
+    return thread;
+  }
 
   return {
     get available() {
       return available && !stopping;
     },
     commit(commit, now) {
-      if (!available || stopping)
+      if (!available || stopping) {
         return Promise.reject(new Error('profile commit worker is not running'));
+      }
+      const thread = started();
       const id = nextId++;
       return new Promise<void>((resolve, reject) => {
         pending.set(id, { resolve, reject });
-        worker.postMessage({ type: 'commit', id, commit, now } satisfies CommitRequest);
+        thread.postMessage({ type: 'commit', id, commit, now } satisfies CommitRequest);
       });
     },
     async stop() {
       if (!stopping) {
         stopping = true;
         // The worker answers the commits posted before this message, then exits.
-        worker.postMessage({ type: 'stop' } satisfies CommitRequest);
+        worker?.postMessage({ type: 'stop' } satisfies CommitRequest);
       }
       await exited;
     },

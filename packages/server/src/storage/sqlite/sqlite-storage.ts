@@ -17,7 +17,11 @@ export interface SqliteStorageOptions {
   partitions: number;
   clock: Clock;
   dedupWindowMs: number;
-  /** Where a failure of the background WAL checkpointer goes (it falls back to SQLite's own). */
+  /**
+   * Where a failure of a worker thread goes: the WAL checkpointer (SQLite's own
+   * checkpoints take over) or the profile commit worker (commits go back to the
+   * event loop's connection).
+   */
   onError?: (error: Error) => void;
 }
 
@@ -31,8 +35,9 @@ export interface SqliteStorage extends EngineStorage {
 
 /**
  * Every embedded store on one SQLite connection, so a processor flush is one
- * transaction; the event log's tables in a file of their own (database.ts). A file database's WAL is checkpointed by a worker thread
- * (wal-checkpointer.ts), not inside the commits of the event loop's connection.
+ * transaction, with the event log's tables in a file of their own (database.ts).
+ * For file databases, two worker threads: one checkpoints the WALs
+ * (wal-checkpointer.ts), the other makes the profile commits (commit-worker.ts).
  */
 export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage {
   const db = openDatabase({ path: options.path, durability: options.durability });
