@@ -82,6 +82,10 @@ export function chiSquaredGoodnessOfFit(
   }
   const total = used.reduce((s, g) => s + g.count, 0);
   const weightSum = used.reduce((s, g) => s + g.weight, 0);
+  // Each value finite, their sum past Number.MAX_VALUE: no count of users is that large.
+  if (!Number.isFinite(total) || !Number.isFinite(weightSum)) {
+    return { ok: false, reason: 'invalid-data' };
+  }
   if (total === 0) return { ok: true, statistic: 0, df, pValue: 1 };
   let statistic = 0;
   for (const g of used) {

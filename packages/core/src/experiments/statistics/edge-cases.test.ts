@@ -207,3 +207,16 @@ describe('sequential and Bayesian at the edges', () => {
     });
   });
 });
+
+describe('sample ratio at the edges', () => {
+  it('refuses user counts whose total is past the largest number instead of expecting infinity', () => {
+    // Found by the analysis property (fast-check seed -2058250381): each count is finite,
+    // their sum is not.
+    const huge = checkSampleRatio([1.696464263104512e293, 1.7976931348623141e308, 0], [1, 1, 1]);
+    assert.deepEqual(huge, { checked: false, reason: 'invalid-data' });
+    assert.deepEqual(nonFinitePaths(huge), []);
+    const large = checkSampleRatio([2 ** 52, 2 ** 52 + 2], [1, 1]);
+    assert.equal(large.checked, true);
+    assert.deepEqual(nonFinitePaths(large), []);
+  });
+});
