@@ -11,25 +11,44 @@ import {
   describeProfileStoreContract,
   testProfile,
 } from '../../../../core/src/profiles/profile-store.contract.js';
-import { openDatabase } from './database.js';
+import { openDatabase, type Database } from './database.js';
 import { startCommitWorker } from './commit-worker.js';
 import { createSqliteProfileStore } from './sqlite-profile-store.js';
 import { openTempDatabase } from './temp-database.js';
 
-function opener(sliceProfiles?: number) {
+/**
+ * A store on a temporary file; `worker`: its commits on a worker thread's connection,
+ * as the server runs it (commit-worker.ts).
+ */
+function opener(sliceProfiles?: number, worker = false) {
   return async (clock: ManualClock) => {
     const temp = openTempDatabase();
-    const options = { clock, ...(sliceProfiles === undefined ? {} : { sliceProfiles }) };
-    let store = createSqliteProfileStore({ db: temp.db, ...options });
+    const open = (db: Database) => {
+      const committer = worker ? startCommitWorker({ path: temp.path }) : undefined;
+      const store = createSqliteProfileStore({
+        db,
+        clock,
+        ...(sliceProfiles === undefined ? {} : { sliceProfiles }),
+        ...(committer === undefined ? {} : { committer }),
+      });
+      return {
+        store,
+        async close() {
+          await store.close();
+          await committer?.stop();
+        },
+      };
+    };
+    let current = open(temp.db);
     return {
-      store,
+      store: current.store,
       async reopen() {
-        await store.close();
-        store = createSqliteProfileStore({ db: temp.reopen(), ...options });
-        return store;
+        await current.close();
+        current = open(temp.reopen());
+        return current.store;
       },
       async dispose() {
-        await store.close();
+        await current.close();
         temp.dispose();
       },
     };
@@ -43,36 +62,10 @@ describeProfileStoreCommitContract('sqlite', opener());
 // Every profile in a slice of its own: the staging path under the whole contract.
 describeProfileStoreContract('sqlite, one profile per slice', opener(1));
 describeProfileStoreCommitContract('sqlite, slices of 7', opener(7));
-
-/** The store with its commits on a worker thread's connection, as the server runs it. */
-function workerOpener() {
-  return async (clock: ManualClock) => {
-    const temp = openTempDatabase();
-    let committer = startCommitWorker({ path: temp.path });
-    let store = createSqliteProfileStore({ db: temp.db, clock, committer });
-    return {
-      store,
-      async reopen() {
-        await store.close();
-        await committer.stop();
-        const db = temp.reopen();
-        committer = startCommitWorker({ path: temp.path });
-        store = createSqliteProfileStore({ db, clock, committer });
-        return store;
-      },
-      async dispose() {
-        await store.close();
-        await committer.stop();
-        temp.dispose();
-      },
-    };
-  };
-}
-
-describeProfileStoreContract('sqlite, commits on a worker thread', workerOpener());
-describeProfileStoreRuleContract('sqlite, commits on a worker thread', workerOpener());
-describeProfileStoreSegmentContract('sqlite, commits on a worker thread', workerOpener());
-describeProfileStoreCommitContract('sqlite, commits on a worker thread', workerOpener());
+describeProfileStoreContract('sqlite, commits on a worker thread', opener(undefined, true));
+describeProfileStoreRuleContract('sqlite, commits on a worker thread', opener(undefined, true));
+describeProfileStoreSegmentContract('sqlite, commits on a worker thread', opener(undefined, true));
+describeProfileStoreCommitContract('sqlite, commits on a worker thread', opener(undefined, true));
 
 it('sqlite profile store: commits on its own connection once the worker stopped, timers included', async () => {
   const temp = openTempDatabase();
