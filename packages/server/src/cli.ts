@@ -169,7 +169,7 @@ async function withStorage<T>(
   try {
     return await work(storage);
   } finally {
-    storage.close();
+    await storage.close();
   }
 }
 

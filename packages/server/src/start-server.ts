@@ -103,7 +103,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   } catch (error) {
     watcher?.close();
     await app.close();
-    storage.close();
+    await storage.close();
     throw error;
   }
   const url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
@@ -124,7 +124,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         await app.close();
         clearTimeout(grace);
         await engine.stop();
-        storage.close();
+        await storage.close();
       })();
       return closing;
     },

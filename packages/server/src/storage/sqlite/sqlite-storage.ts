@@ -29,8 +29,12 @@ export interface SqliteStorage extends EngineStorage {
   eventLog: SqliteEventLog;
   /** Runs of clustering jobs. */
   clusterRuns: ClusterRunStore;
-  /** Closes the database; call after the stores were closed (engine.stop()). */
-  close(): void;
+  /**
+   * Stops the worker threads, then closes the database; call after the stores were
+   * closed (engine.stop()). The event loop's connection closes last, so it checkpoints
+   * both WALs and removes them, even if the process exits right after.
+   */
+  close(): Promise<void>;
 }
 
 /**
@@ -78,12 +82,10 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
     workspaces: createSqliteWorkspaceStore({ db }),
     ruleConfigs,
     clusterRuns,
-    close() {
+    async close() {
       void ruleConfigs.close();
       void clusterRuns.close();
-      // The worker closes its connection shortly after: the last one to close removes the WAL.
-      void checkpointer?.stop();
-      void committer?.stop();
+      await Promise.all([checkpointer?.stop(), committer?.stop()]);
       walSync?.close();
       if (db.open) db.close();
     },
