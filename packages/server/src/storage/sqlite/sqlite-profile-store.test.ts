@@ -14,6 +14,7 @@ import {
 import { openDatabase, type Database } from './database.js';
 import { startCommitWorker } from './commit-worker.js';
 import { createSqliteProfileStore } from './sqlite-profile-store.js';
+import { createSqliteTimerIndex } from './sqlite-timer-index.js';
 import { openTempDatabase } from './temp-database.js';
 
 /**
@@ -238,6 +239,30 @@ it('sqlite profile store: the database as a crash leaves it between slices holds
     } finally {
       db.close();
     }
+  } finally {
+    temp.dispose();
+  }
+});
+
+it('sqlite timer index: reads its table at the first write, so rows written by another connection before then count', () => {
+  const temp = openTempDatabase();
+  try {
+    const index = createSqliteTimerIndex(temp.db);
+    // Another connection (the commit worker) writes a profile's timer after the index was made.
+    const other = openDatabase({ path: temp.path, durability: 'normal' });
+    other
+      .prepare(
+        "INSERT INTO profile_timers (workspace, profile_id, rule_id, due_at) VALUES ('ws', 'p1', 'nudge', 5000)",
+      )
+      .run();
+    other.close();
+    // This connection now commits: the profile's timer moved; the old row must go.
+    temp.db.transaction(() => index.write('ws', 'p1', { nudge: 7000 }))();
+    index.settle();
+    assert.deepEqual(
+      index.due(10_000, 10).map((timer) => [timer.profileId, timer.ruleId, timer.dueAt]),
+      [['p1', 'nudge', 7000]],
+    );
   } finally {
     temp.dispose();
   }

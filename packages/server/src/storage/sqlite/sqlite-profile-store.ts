@@ -65,9 +65,8 @@ export function createSqliteProfileStore(options: SqliteProfileStoreOptions): Pr
   const betweenSlices = options.betweenSlices ?? (() => new Promise<void>(setImmediate));
   const staging = createProfileStaging(db);
   const sql = prepareStatements(db);
-  let timers = createSqliteTimerIndex(db);
-  /** The committer made commits since `timers` read its table: read it again before writing here. */
-  let committedElsewhere = false;
+  // Reads its table at the first write here: with a committer, once the worker stopped.
+  const timers = createSqliteTimerIndex(db);
   const experiments = createSqliteExperimentIndex(db);
   let closed = false;
   let committing: Promise<unknown> = Promise.resolve();
@@ -157,16 +156,8 @@ export function createSqliteProfileStore(options: SqliteProfileStoreOptions): Pr
   async function write(commit: ProfileCommit): Promise<void> {
     assertOpen();
     const committer = options.committer;
-    if (committer?.available) {
-      committedElsewhere = true;
-      return committer.commit(commit, clock.now());
-    }
-    if (committedElsewhere) {
-      // The worker stopped or failed: this connection commits from now on, and its
-      // timer index remembers the rows as the worker left them.
-      timers = createSqliteTimerIndex(db);
-      committedElsewhere = false;
-    }
+    // Once the worker stopped or failed, this connection commits from then on.
+    if (committer?.available) return committer.commit(commit, clock.now());
     const { profiles } = commit;
     let staged = 0;
     try {

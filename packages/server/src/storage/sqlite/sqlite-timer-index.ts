@@ -6,8 +6,8 @@ import type { Database } from './database.js';
  * `state.rules.timers`. Remembers which profiles have rows (and the timers
  * last written for them), so that writing a profile that never had timers
  * costs no statement, and writing one whose timers did not change costs none
- * either. The memory is rebuilt from the table when the store opens; it
- * assumes this connection is the only writer of the table.
+ * either. The memory is read from the table at the first write; it assumes
+ * this connection is the only writer of the table from then on.
  *
  * write() and remove() run inside the commit transaction; the caller then
  * calls settle() after it committed or rollBack() after it failed, which
@@ -32,22 +32,26 @@ type Known = Map<string, Map<string, string>>;
 
 export function createSqliteTimerIndex(db: Database): SqliteTimerIndex {
   const sql = prepareStatements(db);
-  const known = loadKnown(sql.profilesWithTimers.iterate() as Iterable<[string, string]>);
+  // Read from the table at the first write, not before: a store whose commits are made
+  // by another connection (commit-worker.ts) only reads due timers and never holds it.
+  let knownProfiles: Known | undefined;
+  const known = (): Known =>
+    (knownProfiles ??= loadKnown(sql.profilesWithTimers.iterate() as Iterable<[string, string]>));
   /** [workspace, profile, previous value]: how to undo this transaction's changes to `known`. */
   const undo: [string, string, string | undefined][] = [];
 
   function remember(workspaceId: string, profileId: string, signature: string | undefined) {
-    let profiles = known.get(workspaceId);
+    let profiles = known().get(workspaceId);
     undo.push([workspaceId, profileId, profiles?.get(profileId)]);
     if (signature !== undefined) {
-      if (!profiles) known.set(workspaceId, (profiles = new Map()));
+      if (!profiles) known().set(workspaceId, (profiles = new Map()));
       profiles.set(profileId, signature);
     } else profiles?.delete(profileId);
   }
 
   return {
     write(workspaceId, profileId, timers) {
-      const previous = known.get(workspaceId)?.get(profileId);
+      const previous = known().get(workspaceId)?.get(profileId);
       if (timers === undefined && previous === undefined) return;
       const armed = timers === undefined ? [] : armedTimers(timers);
       const signature = armed.length === 0 ? undefined : JSON.stringify(timers);
@@ -57,7 +61,7 @@ export function createSqliteTimerIndex(db: Database): SqliteTimerIndex {
       remember(workspaceId, profileId, signature);
     },
     remove(workspaceId, profileId) {
-      if (known.get(workspaceId)?.get(profileId) === undefined) return;
+      if (known().get(workspaceId)?.get(profileId) === undefined) return;
       sql.deleteProfile.run(workspaceId, profileId);
       remember(workspaceId, profileId, undefined);
     },
@@ -67,10 +71,10 @@ export function createSqliteTimerIndex(db: Database): SqliteTimerIndex {
     rollBack() {
       for (let i = undo.length - 1; i >= 0; i--) {
         const [workspaceId, profileId, previous] = undo[i] as [string, string, string | undefined];
-        let profiles = known.get(workspaceId);
+        let profiles = known().get(workspaceId);
         if (previous === undefined) profiles?.delete(profileId);
         else {
-          if (!profiles) known.set(workspaceId, (profiles = new Map()));
+          if (!profiles) known().set(workspaceId, (profiles = new Map()));
           profiles.set(profileId, previous);
         }
       }
