@@ -103,7 +103,7 @@ export async function measureDecide(
     });
     report.notes.push(
       `seeded ${formatNumber(options.users)} users with ${formatNumber(seeded.events)} events ` +
-        `(${(seeded.events / options.users).toFixed(1)} per user) in ${seeded.seconds.toFixed(1)} s, applied`,
+        `(${(seeded.events / options.users).toFixed(1)} per user) in ${seeded.seconds.toFixed(1)} s, applied and committed`,
     );
     await attempt('decide throughput', async () => {
       const throughput = await measureDecideThroughput(

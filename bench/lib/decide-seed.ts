@@ -122,8 +122,10 @@ export async function seedUsers(options: SeedOptions): Promise<Seeded> {
 }
 
 /**
- * Waits until the processor has applied at least `processed` events in all and
- * reports no backlog, twice in a row (flow events it appends itself come after).
+ * Waits until the processor has applied at least `processed` events in all, reports
+ * no backlog and has committed every changed profile, twice in a row (flow events it
+ * appends itself come after): what is measured next does not share the machine with
+ * the seeding's last flushes.
  */
 export async function waitUntilApplied(
   url: string,
@@ -136,8 +138,10 @@ export async function waitUntilApplied(
   while (performance.now() < deadline) {
     const applied = await scrapeMetric(url, 'onramp_processor_events_total');
     const lag = await scrapeMetric(url, 'onramp_log_lag_events');
-    last = `${applied ?? '?'} of ${processed} applied, backlog ${lag ?? '?'}`;
-    settled = applied !== undefined && applied >= processed && lag === 0 ? settled + 1 : 0;
+    const dirty = await scrapeMetric(url, 'onramp_profiles_dirty');
+    last = `${applied ?? '?'} of ${processed} applied, backlog ${lag ?? '?'}, ${dirty ?? '?'} profiles to commit`;
+    const done = applied !== undefined && applied >= processed && lag === 0 && dirty === 0;
+    settled = done ? settled + 1 : 0;
     if (settled >= 2) return;
     await sleep(200);
   }

@@ -27,6 +27,10 @@ async function main(): Promise<void> {
   });
   const engine = await startServer({ env, config });
   const { workspace } = engine;
+  const viteless = {
+    sigterm: process.listeners('SIGTERM'),
+    stdinEnd: process.stdin.listeners('end'),
+  };
   const app = await createServer({
     ...demoViteConfig({
       writeKey: workspace.writeKey,
@@ -37,6 +41,16 @@ async function main(): Promise<void> {
     logLevel: 'warn',
   });
   await app.listen();
+  // Vite exits the process on SIGTERM (and when stdin ends) once it closed itself, before
+  // the engine has closed: the process's own stop below closes both, then exits.
+  for (const listener of process.listeners('SIGTERM')) {
+    if (!viteless.sigterm.includes(listener)) process.off('SIGTERM', listener);
+  }
+  for (const listener of process.stdin.listeners('end')) {
+    if (!viteless.stdinEnd.includes(listener)) {
+      process.stdin.off('end', listener as (...args: unknown[]) => void);
+    }
+  }
   const appUrl = app.resolvedUrls?.local[0] ?? `http://localhost:${appPort}/`;
   process.stdout.write(
     [

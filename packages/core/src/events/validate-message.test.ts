@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { describe, it } from 'node:test';
 import type { FieldError } from './dead-letter-store.js';
 import {
@@ -221,6 +222,125 @@ describe('parseIsoTimestamp', () => {
       assert.equal(parseIsoTimestamp(bad), undefined, bad);
     }
     assert.equal(parseIsoTimestamp('2024-02-29T00:00:00Z'), Date.UTC(2024, 1, 29));
+  });
+});
+
+describe('parseIsoTimestamp against the regular expression it replaced (property)', () => {
+  const isoDateTime =
+    /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?([Zz]|[+-]\d{2}(?::?\d{2})?)$/;
+  const daysInMonth = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  /** The former implementation, kept as the oracle. */
+  function byRegex(text: string): number | undefined {
+    if (text.length > 40) return undefined;
+    const match = isoDateTime.exec(text);
+    if (match === null) return undefined;
+    const [, y, mo, d, h, mi, s, fraction, zone = 'Z'] = match;
+    const [year, month, day, hour, minute] = [y, mo, d, h, mi].map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    const second = s === undefined ? 0 : Number(s);
+    const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+    const monthDays = (daysInMonth[month - 1] ?? 0) + (leap ? 1 : 0);
+    if (day < 1 || day > monthDays || hour > 23 || minute > 59 || second > 59) return undefined;
+    let offset = 0;
+    if (zone !== 'Z' && zone !== 'z') {
+      const hours = Number(zone.slice(1, 3));
+      const minutes = zone.length > 3 ? Number(zone.slice(-2)) : 0;
+      if (hours > 23 || minutes > 59) return undefined;
+      offset = (zone[0] === '-' ? -1 : 1) * (hours * 60 + minutes) * 60_000;
+    }
+    const ms = fraction === undefined ? 0 : Number(fraction.padEnd(3, '0').slice(0, 3));
+    const fourCenturies = 146_097 * 86_400_000;
+    return Date.UTC(year + 400, month - 1, day, hour, minute, second, ms) - fourCenturies - offset;
+  }
+
+  /** Mostly what the grammar allows, sometimes not: every piece is valid with odds 8 in 9. */
+  const piece = (valid: fc.Arbitrary<string>, invalid: fc.Arbitrary<string>) =>
+    fc.oneof({ arbitrary: valid, weight: 8 }, { arbitrary: invalid, weight: 1 });
+  const number = (min: number, max: number, width: number) =>
+    fc.integer({ min, max }).map((n) => String(n).padStart(width, '0'));
+  const wrongDigits = (n: number) =>
+    fc.oneof(
+      fc.stringMatching(new RegExp(`^[0-9]{${Math.max(0, n - 1)},${n + 1}}$`)),
+      fc.constantFrom('', 'x', '٣٣', '1a', '-1'),
+    );
+  const timestamp = fc
+    .tuple(
+      piece(number(0, 9999, 4), wrongDigits(4)),
+      piece(fc.constant('-'), fc.constantFrom('/', '')),
+      piece(number(0, 13, 2), wrongDigits(2)),
+      piece(fc.constant('-'), fc.constantFrom('/', '')),
+      piece(number(0, 32, 2), wrongDigits(2)),
+      piece(fc.constantFrom('T', 't', ' '), fc.constantFrom('X', '', 'TT')),
+      piece(number(0, 25, 2), wrongDigits(2)),
+      piece(fc.constant(':'), fc.constantFrom('', '.')),
+      piece(number(0, 61, 2), wrongDigits(2)),
+      piece(
+        fc.oneof(
+          fc.constant(''),
+          fc
+            .tuple(
+              number(0, 61, 2),
+              fc.constantFrom('', '.', ','),
+              fc.stringMatching(/^[0-9]{1,9}$/),
+            )
+            .map(([second, mark, fraction]) => `:${second}${mark}${mark === '' ? '' : fraction}`),
+        ),
+        fc.oneof(
+          fc.constantFrom(':', '.5', ':5', ':00.', ':00,'),
+          fc.stringMatching(/^:[0-9]{2}\.[0-9]{10,12}$/),
+        ),
+      ),
+      piece(
+        fc.oneof(
+          fc.constantFrom('Z', 'z'),
+          fc
+            .tuple(
+              fc.constantFrom('+', '-'),
+              number(0, 25, 2),
+              fc.oneof(
+                fc.constant(''),
+                number(0, 61, 2).map((m) => `:${m}`),
+                number(0, 61, 2),
+              ),
+            )
+            .map((parts) => parts.join('')),
+        ),
+        fc.constantFrom('', 'UTC', 'Z ', '+', '-', '+1', '+01:', '+01:0', '+01::00', 'ZZ'),
+      ),
+    )
+    .map((parts) => parts.join(''));
+
+  it('agrees on generated timestamps, valid and not', () => {
+    fc.assert(
+      fc.property(timestamp, (text) => {
+        assert.equal(parseIsoTimestamp(text), byRegex(text), JSON.stringify(text));
+      }),
+      { numRuns: 20_000 },
+    );
+    const parsed = fc.sample(timestamp, 2_000).filter((t) => byRegex(t) !== undefined).length;
+    assert.ok(parsed > 100, `only ${parsed} of 2 000 generated timestamps are valid`);
+  });
+
+  it('agrees on any string, and on valid ones with a character changed', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 45 }), (text) => {
+        assert.equal(parseIsoTimestamp(text), byRegex(text));
+      }),
+    );
+    const valid = '2024-05-01T14:00:00.123+02:00';
+    for (let i = 0; i <= valid.length; i++) {
+      for (const c of ['', '0', '9', ':', '.', 'Z', ' ', '+']) {
+        const text = valid.slice(0, i) + c + valid.slice(i + 1);
+        assert.equal(parseIsoTimestamp(text), byRegex(text), text);
+        const inserted = valid.slice(0, i) + c + valid.slice(i);
+        assert.equal(parseIsoTimestamp(inserted), byRegex(inserted), inserted);
+      }
+    }
   });
 });
 

@@ -259,8 +259,6 @@ export function utf8Length(text: string): number {
   return bytes;
 }
 
-const isoDateTime =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?([Zz]|[+-]\d{2}(?::?\d{2})?)$/;
 const daysInMonth = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 /** 400 Gregorian years, in ms: shifts years 0–99 out of Date.UTC's 1900–1999 mapping. */
 const fourCenturies = 146_097 * 86_400_000;
@@ -268,30 +266,88 @@ const fourCenturies = 146_097 * 86_400_000;
 /**
  * Epoch ms of an ISO 8601 / RFC 3339 date-time that states its timezone
  * (`Z`, `+02:00`, `+0200` or `+02`), else undefined. Dates without a timezone and
- * other formats Date.parse would guess at are refused.
+ * other formats Date.parse would guess at are refused. The grammar:
+ * `YYYY-MM-DD[Tt ]HH:MM[:SS[(.|,)F{1,9}]](Z|z|(+|-)HH[[:]MM])`.
+ *
+ * Read character by character: it runs twice per ingested message, and a regular
+ * expression's match array and its eight substrings were 3 % of all the bytes the
+ * event path allocated.
  */
 export function parseIsoTimestamp(text: string): number | undefined {
-  if (text.length > 40) return undefined;
-  const match = isoDateTime.exec(text);
-  if (match === null) return undefined;
-  const [, y, mo, d, h, mi, s, fraction, zone = 'Z'] = match;
-  const year = Number(y);
-  const month = Number(mo);
-  const day = Number(d);
-  const hour = Number(h);
-  const minute = Number(mi);
-  const second = s === undefined ? 0 : Number(s);
+  const length = text.length;
+  if (length > 40) return undefined;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  const hour = digitsAt(text, 11, 2);
+  const minute = digitsAt(text, 14, 2);
+  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0) return undefined;
+  const separator = text.charCodeAt(10);
+  if (text.charCodeAt(4) !== dash || text.charCodeAt(7) !== dash || text.charCodeAt(13) !== colon)
+    return undefined;
+  if (separator !== 0x54 && separator !== 0x74 && separator !== 0x20) return undefined; // T t space
+  let i = 16;
+  let second = 0;
+  let ms = 0;
+  if (text.charCodeAt(i) === colon) {
+    second = digitsAt(text, i + 1, 2);
+    if (second < 0) return undefined;
+    i += 3;
+    const mark = text.charCodeAt(i);
+    if (mark === 0x2e || mark === 0x2c) {
+      // . or , then 1–9 digits: milliseconds from the first three
+      i++;
+      let count = 0;
+      while (count < 9 && isDigit(text.charCodeAt(i))) {
+        if (count < 3) ms = ms * 10 + (text.charCodeAt(i) - zero);
+        count++;
+        i++;
+      }
+      if (count === 0) return undefined;
+      if (count < 3) ms *= count === 1 ? 100 : 10;
+    }
+  }
+  let offset = 0;
+  const zone = text.charCodeAt(i);
+  if (zone === 0x5a || zone === 0x7a) {
+    // Z or z
+    if (i + 1 !== length) return undefined;
+  } else if (zone === 0x2b || zone === dash) {
+    const hours = digitsAt(text, i + 1, 2);
+    if (hours < 0) return undefined;
+    let end = i + 3;
+    let minutes = 0;
+    if (end < length) {
+      if (text.charCodeAt(end) === colon) end++;
+      minutes = digitsAt(text, end, 2);
+      if (minutes < 0) return undefined;
+      end += 2;
+    }
+    if (end !== length || hours > 23 || minutes > 59) return undefined;
+    offset = (zone === dash ? -1 : 1) * (hours * 60 + minutes) * 60_000;
+  } else return undefined;
   const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const monthDays = (daysInMonth[month - 1] ?? 0) + (leap ? 1 : 0);
   if (day < 1 || day > monthDays || hour > 23 || minute > 59 || second > 59) return undefined;
-  let offset = 0;
-  if (zone !== 'Z' && zone !== 'z') {
-    const hours = Number(zone.slice(1, 3));
-    const minutes = zone.length > 3 ? Number(zone.slice(-2)) : 0;
-    if (hours > 23 || minutes > 59) return undefined;
-    offset = (zone[0] === '-' ? -1 : 1) * (hours * 60 + minutes) * 60_000;
-  }
-  const ms = fraction === undefined ? 0 : Number(fraction.padEnd(3, '0').slice(0, 3));
   const utc = Date.UTC(year + 400, month - 1, day, hour, minute, second, ms) - fourCenturies;
   return utc - offset;
+}
+
+const zero = 0x30;
+const dash = 0x2d;
+const colon = 0x3a;
+
+function isDigit(code: number): boolean {
+  return code >= zero && code <= zero + 9;
+}
+
+/** The number written by `count` ASCII digits at `start`; -1 if any is not a digit (or missing). */
+function digitsAt(text: string, start: number, count: number): number {
+  let value = 0;
+  for (let i = start; i < start + count; i++) {
+    const code = text.charCodeAt(i);
+    if (!isDigit(code)) return -1;
+    value = value * 10 + (code - zero);
+  }
+  return value;
 }

@@ -58,7 +58,9 @@ export function updateFlowsForEvent(
 ): FlowChange[] {
   if (set.flows.length === 0) return noChanges;
   let run: Run | undefined;
-  for (const flow of set.conditional) {
+  const conditional = set.conditional;
+  for (let i = 0; i < conditional.length; i++) {
+    const flow = conditional[i] as CompiledFlow;
     const progress = flowProgress(profile, flow.id);
     if (needsCheck(flow, progress)) checkFlow((run ??= newRun(profile, input)), flow, progress);
   }
@@ -159,7 +161,11 @@ export function chooseVariant(
       return flow.variants.find((variant) => variant.id === choice.flowVariant);
     }
   }
-  for (const variant of flow.variants) if (variant.when.test(input)) return variant;
+  const variants = flow.variants;
+  for (let i = 0; i < variants.length; i++) {
+    const variant = variants[i] as CompiledFlowVariant;
+    if (variant.when.test(input)) return variant;
+  }
   return undefined;
 }
 
@@ -169,7 +175,11 @@ export function variantSteps(
   variant: string | undefined,
 ): readonly CompiledStep[] {
   if (variant !== undefined) {
-    for (const candidate of flow.variants) if (candidate.id === variant) return candidate.steps;
+    const variants = flow.variants;
+    for (let i = 0; i < variants.length; i++) {
+      const candidate = variants[i] as CompiledFlowVariant;
+      if (candidate.id === variant) return candidate.steps;
+    }
   }
   return flow.steps;
 }
@@ -179,7 +189,10 @@ export function currentStep(
   steps: readonly CompiledStep[],
   progress: FlowProgress | undefined,
 ): CompiledStep | undefined {
-  for (const step of steps) if (isOpen(progress, step.id)) return step;
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i] as CompiledStep;
+    if (isOpen(progress, step.id)) return step;
+  }
   return undefined;
 }
 
@@ -189,7 +202,8 @@ export function allRequiredDone(
   progress: FlowProgress | undefined,
 ): boolean {
   let required = 0;
-  for (const step of steps) {
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i] as CompiledStep;
     if (!step.required) continue;
     required += 1;
     if (timeIn(progress?.done, step.id) === undefined) return false;
@@ -234,7 +248,9 @@ function needsCheck(flow: CompiledFlow, progress: FlowProgress | undefined): boo
   if (!isStarted(progress)) return true;
   if (isCompleted(progress)) return false;
   if (flow.variants.length > 0) return true;
-  for (const step of flow.steps) {
+  const steps = flow.steps;
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i] as CompiledStep;
     if (step.completion.type === 'condition' && timeIn(progress.done, step.id) === undefined) {
       return true;
     }
@@ -252,7 +268,9 @@ function checkFlow(run: Run, flow: CompiledFlow, stored: FlowProgress | undefine
     progress = stored;
     if (flow.variants.length > 0) rechooseVariant(run, flow, progress);
   }
-  for (const step of variantSteps(flow, progress.variant)) {
+  const steps = variantSteps(flow, progress.variant);
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i] as CompiledStep;
     const completion = step.completion;
     if (completion.type !== 'condition' || timeIn(progress.done, step.id) !== undefined) continue;
     if (completion.condition.test(evalInput(run))) markDone(run, flow, progress, step, 'condition');
@@ -327,7 +345,9 @@ function awaitsEvent(
   name: string,
 ): progress is FlowProgress {
   if (!isStarted(progress) || isCompleted(progress)) return false;
-  for (const step of flow.steps) {
+  const steps = flow.steps;
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i] as CompiledStep;
     const completion = step.completion;
     if (
       completion.type === 'event' &&

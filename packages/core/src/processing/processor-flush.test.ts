@@ -5,7 +5,14 @@ import { createMemoryEventLog } from '../log/memory-event-log.js';
 import { compileProfilePlan } from '../profiles/apply-event.js';
 import { createMemoryProfileStore } from '../profiles/memory-profile-store.js';
 import type { ProfileState } from '../profiles/profile.js';
-import type { ProfileCommit, ProfileStore } from '../profiles/profile-store.js';
+import {
+  profileWrite,
+  type EncodedProfiles,
+  type ProfileCommit,
+  type ProfileEncoder,
+  type ProfileStore,
+  type ProfileWrite,
+} from '../profiles/profile-store.js';
 import { createManualClock } from '../time/clock.js';
 import { Processor } from './processor.js';
 
@@ -261,8 +268,80 @@ test('while a merge is being written, an identity the store still links to the m
   assert.equal(await restarted.countOf('u:bob'), 8);
 });
 
-test('states are serialized in slices after the snapshot; a state about to change is serialized first, as the snapshot holds it', async () => {
+/**
+ * A store's own encoding of states for the tests (ProfileStore.profileEncoder): a
+ * structured clone of each state when added; the store's commit makes their writes.
+ */
+interface ClonedProfiles extends EncodedProfiles {
+  encoding: 'test-clone';
+  states: [string, ProfileState][];
+}
+
+function cloningEncoder(): ProfileEncoder {
+  const states: [string, ProfileState][] = [];
+  return {
+    add: (workspaceId, state) => void states.push([workspaceId, structuredClone(state)]),
+    finish: (): ClonedProfiles => ({ encoding: 'test-clone', count: states.length, states }),
+  };
+}
+
+/** The writes of a commit, its encoded profiles included (test-clone only). */
+function writesOf(commit: ProfileCommit): ProfileWrite[] {
+  const encoded = commit.encodedProfiles as ClonedProfiles | undefined;
+  const decoded = (encoded?.states ?? []).map(([workspaceId, state]) =>
+    profileWrite(workspaceId, state),
+  );
+  return [...commit.profiles, ...decoded];
+}
+
+/** A memory store that hands out cloningEncoder and decodes what it encoded. */
+function encodingStore(store = createMemoryProfileStore()): ProfileStore {
+  return {
+    ...store,
+    profileEncoder: cloningEncoder,
+    commit: (commit) =>
+      store.commit({ ...commit, profiles: writesOf(commit), encodedProfiles: undefined }),
+  };
+}
+
+for (const encoded of [false, true]) {
+  test(`states are serialized in slices after the snapshot; a state about to change is serialized first, as the snapshot holds it${encoded ? " (by the store's encoder)" : ''}`, async () => {
+    await serializesAsTheSnapshotHolds(encoded);
+  });
+}
+
+test('the memory store refuses encoded profiles: it hands out no encoder', async () => {
+  const store = createMemoryProfileStore();
+  assert.equal(store.profileEncoder?.(), undefined);
+  const encoder = cloningEncoder();
+  encoder.add('ws', { ...(await profileOf('u1')) });
+  await assert.rejects(
+    store.commit({
+      profiles: [],
+      encodedProfiles: encoder.finish(),
+      identities: [],
+      deletedProfiles: [],
+      checkpoints: new Map([[0, 1]]),
+    }),
+    /takes no encoded profiles \(test-clone\)/,
+  );
+  assert.deepEqual(await store.loadCheckpoints(), new Map(), 'nothing written');
+});
+
+/** A profile made by the processor from one event of `userId`. */
+async function profileOf(userId: string): Promise<ProfileState> {
+  const { processor, append } = setup(createMemoryProfileStore());
+  await processor.start();
+  await append(event({ userId }));
+  await processor.catchUp();
+  const profile = await processor.findProfile('ws', { identity: `u:${userId}` });
+  assert.ok(profile);
+  return profile;
+}
+
+async function serializesAsTheSnapshotHolds(encoded: boolean): Promise<void> {
   const slow = slowStore();
+  if (encoded) slow.wrapped = encodingStore(slow.wrapped);
   slow.state.holding = false;
   const log = createMemoryEventLog({ partitions: 1, dedupWindowMs: 86_400_000, clock });
   // Each pause between slices waits for the test to open the gate.
@@ -299,10 +378,12 @@ test('states are serialized in slices after the snapshot; a state about to chang
   }
   await Promise.all([applying, flushed]);
   const [first] = committed as [ProfileCommit];
-  assert.equal(first.profiles.length, 101, 'every changed profile once');
+  assert.equal(first.encodedProfiles?.count, encoded ? 101 : undefined);
+  assert.equal(first.profiles.length, encoded ? 0 : 101);
+  assert.equal(writesOf(first).length, 101, 'every changed profile once');
   assert.deepEqual(first.checkpoints, new Map([[0, 101]]));
   const byUser = new Map(
-    first.profiles.map((write) => {
+    writesOf(first).map((write) => {
       const state = JSON.parse(write.json) as ProfileState;
       return [state.userId ?? state.anonymousIds[0], state] as const;
     }),
@@ -322,7 +403,7 @@ test('states are serialized in slices after the snapshot; a state about to chang
   assert.equal(await restarted.countOf('u:u98'), 3, "its event, the visitor's, the identify");
   assert.equal(await restarted.countOf('a:d-u97'), 2, 'u0 now: its own and the move');
   assert.equal(await countOf('u:u97'), 1);
-});
+}
 
 test('a flush commits only once the log says the entries its checkpoints cover are on disk', async () => {
   const slow = slowStore();

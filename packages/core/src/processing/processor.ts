@@ -596,10 +596,14 @@ export class Processor {
     const snapshot = await this.serialize(() => this.takeSnapshot());
     try {
       try {
-        snapshot.commit.profiles = await snapshot.writes.finish(
+        const serialized = await snapshot.writes.finish(
           serializeSlice,
           this.options.yieldBetweenSlices ?? this.options.yieldBetweenBatches,
         );
+        snapshot.commit.profiles = serialized.profiles;
+        if (serialized.encoded !== undefined) {
+          snapshot.commit.encodedProfiles = serialized.encoded;
+        }
       } finally {
         if (this.lazyWrites === snapshot.writes) this.lazyWrites = undefined;
       }
@@ -633,7 +637,7 @@ export class Processor {
   private async takeSnapshot(): Promise<FlushSnapshot> {
     // Emits first: the checkpoint below must not cover an event whose emits could be lost.
     await this.ruleOutput.settled();
-    const writes = new LazyProfileWrites();
+    const writes = new LazyProfileWrites(this.options.store.profileEncoder?.());
     const identities: IdentityLink[] = [];
     const deletedProfiles: DeletedProfile[] = [];
     for (const [workspaceId, cache] of this.caches) {

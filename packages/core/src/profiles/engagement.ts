@@ -38,9 +38,13 @@ export function engagementScore(
   now: number,
 ): number {
   let score = 0;
-  for (const [name, weight] of engagement.weights) {
+  // Indexed, not `for (const [name, weight] of …)`: destructuring each pair allocated an
+  // iterator per weight on every event.
+  const weights = engagement.weights;
+  for (let i = 0; i < weights.length; i++) {
+    const entry = weights[i] as readonly [string, number];
     // Own properties only (eventWindowCount): a weight named "toString" reads nothing.
-    score += weight * eventWindowCount(state, name, windows, engagement.windowIndex, now);
+    score += entry[1] * eventWindowCount(state, entry[0], windows, engagement.windowIndex, now);
   }
   return Math.round(Math.min(engagement.max, score) * 100) / 100;
 }

@@ -148,6 +148,11 @@ export function createMemoryProfileStore(): ProfileStore {
     async commit(commit) {
       assertOpen();
       // Everything that can fail happens before the first change.
+      if (commit.encodedProfiles !== undefined) {
+        throw new TypeError(
+          `the memory store takes no encoded profiles (${commit.encodedProfiles.encoding})`,
+        );
+      }
       const states = commit.profiles.map(parseWrite);
       const firings = structuredClone(commit.firings ?? []);
       const messages = structuredClone(commit.messages ?? []);

@@ -41,6 +41,27 @@ export function profileWrite(workspaceId: string, state: ProfileState): ProfileW
   };
 }
 
+/**
+ * Serializes a commit's profile states in a store's own form instead of JSON text
+ * (ProfileStore.profileEncoder). The SQLite store's commit worker takes them this
+ * way: one buffer outside the JavaScript heap, handed to its thread without a copy
+ * (decision 31).
+ */
+export interface ProfileEncoder {
+  /** Serializes `state` as it is now. Throws what the encoding throws. */
+  add(workspaceId: string, state: ProfileState): void;
+  /** Everything added, in order: the commit's `encodedProfiles`. Call once. */
+  finish(): EncodedProfiles;
+}
+
+/** States encoded by a store's ProfileEncoder: only that store reads them. */
+export interface EncodedProfiles {
+  /** Which encoder made them; a store refuses any other. */
+  readonly encoding: string;
+  /** How many states. */
+  readonly count: number;
+}
+
 export interface IdentityLink {
   workspaceId: string;
   identity: IdentityKey;
@@ -74,6 +95,11 @@ export interface ProfileCommit {
    * state that is not the text of a JSON object.
    */
   profiles: readonly ProfileWrite[];
+  /**
+   * Profiles serialized by the store's own encoder (ProfileStore.profileEncoder),
+   * written after `profiles`. A store that handed out no encoder refuses them.
+   */
+  encodedProfiles?: EncodedProfiles;
   identities: readonly IdentityLink[];
   /** Profiles merged into others (alias, identify) or erased: removed from the store. */
   deletedProfiles: readonly DeletedProfile[];
@@ -145,6 +171,12 @@ export interface ProfileStore {
   /** Every identity linked to the profile: aliases and anonymousIds beyond its own list included. */
   identitiesOf(workspaceId: string, profileId: string): Promise<IdentityKey[]>;
   commit(commit: ProfileCommit): Promise<void>;
+  /**
+   * An encoder for the next commit's profile states, when this store takes them in a
+   * form of its own rather than as JSON text (`profileWrite`); undefined otherwise.
+   * Asked for once per commit, when the processor takes its snapshot.
+   */
+  profileEncoder?(): ProfileEncoder | undefined;
   /** A profile's firings, newest first. */
   listFirings(
     workspaceId: string,

@@ -36,6 +36,16 @@ describe('isoTime', () => {
     }
   });
 
+  it('writes a time again the same, also after another time took its cache slot', () => {
+    const base = Date.UTC(2026, 10, 24, 6, 5, 4, 3);
+    for (const ms of [base, base, base + 4096, base, base - 4096 * 1000, base + 4096, base]) {
+      assert.equal(isoTime(ms), new Date(ms).toISOString(), String(ms));
+    }
+    assert.equal(isoTime(-1), '1969-12-31T23:59:59.999Z');
+    assert.equal(isoTime(4095), '1970-01-01T00:00:04.095Z');
+    assert.equal(isoTime(-1), '1969-12-31T23:59:59.999Z');
+  });
+
   it('hands years outside 0000–9999 and fractions to Date, and throws as it does for invalid times', () => {
     for (const ms of [-62_167_219_200_001, 253_402_300_800_000, 8.64e15, 1.5, -0.5]) {
       assert.equal(isoTime(ms), new Date(ms).toISOString(), String(ms));

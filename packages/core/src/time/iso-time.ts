@@ -6,6 +6,24 @@
  */
 export function isoTime(ms: number): string {
   if (!Number.isInteger(ms) || ms < minMs || ms > maxMs) return new Date(ms).toISOString();
+  // The same few times are written again on every re-decide of a subscribed user: the
+  // text of a recent one is handed out again instead of being built anew.
+  const slot = ms & (cacheSlots - 1);
+  if (cachedTimes[slot] === ms) return cachedTexts[slot] as string;
+  const text = formatTime(ms);
+  cachedTimes[slot] = ms;
+  cachedTexts[slot] = text;
+  return text;
+}
+
+/** Recently written times and their text: direct-mapped by the low bits of the time. */
+const cacheSlots = 4096;
+const cachedTimes = new Float64Array(cacheSlots).fill(Number.NaN);
+const cachedTexts: (string | undefined)[] = new Array<string | undefined>(cacheSlots).fill(
+  undefined,
+);
+
+function formatTime(ms: number): string {
   const days = Math.floor(ms / dayMs);
   const inDay = ms - days * dayMs;
   if (days !== lastDays) {

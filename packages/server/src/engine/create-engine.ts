@@ -67,7 +67,7 @@ export interface EngineOptions {
   settingsOf: (workspace: Workspace) => WorkspaceSettings;
   /** How often changed profiles are committed with their checkpoint (ms, default 1000). */
   flushIntervalMs?: number;
-  /** Commit sooner, as soon as this many profiles changed (default 500): keeps each flush's blocking steps short. */
+  /** Commit sooner, as soon as this many profiles changed (default 200): keeps each flush's blocking steps short. */
   flushProfiles?: number;
   cacheCapacity?: number;
   /** Runs a clustering (default: in a worker thread). */
@@ -233,7 +233,9 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
           pumpAgain = false;
           const applied = await processor.catchUp();
           metrics.processedEvents.inc(applied);
-          if (processor.stats().dirty >= (options.flushProfiles ?? 200)) flushSoon();
+          const { dirty } = processor.stats();
+          metrics.profilesDirty.set(dirty);
+          if (dirty >= (options.flushProfiles ?? 200)) flushSoon();
         } while (pumpAgain);
         await updateLag();
       } catch (error) {
@@ -264,10 +266,24 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   function flushSoon(): void {
     if (flushing || processor.stats().dirty === 0) return;
     flushing = true;
-    processor
-      .flush()
+    flushProfiles()
       .catch((error: unknown) => logger.error({ err: error }, 'profile flush failed; will retry'))
       .finally(() => (flushing = false));
+  }
+
+  /** processor.flush(), counted and timed (onramp_profile_flush*, onramp_profiles_dirty). */
+  async function flushProfiles(): Promise<void> {
+    const started = performance.now();
+    try {
+      await processor.flush();
+    } catch (error) {
+      metrics.profileFlushes.inc({ outcome: 'failed' });
+      throw error;
+    } finally {
+      metrics.profilesDirty.set(processor.stats().dirty);
+    }
+    metrics.profileFlushes.inc({ outcome: 'ok' });
+    metrics.profileFlushDuration.observe((performance.now() - started) / 1000);
   }
 
   async function findProfile(
@@ -292,7 +308,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     runClustering: options.runClustering ?? ((input) => runClusteringInWorker(input)),
     flush: async () => {
       await pump();
-      await processor.flush();
+      await flushProfiles();
     },
     clock,
     logger,
@@ -348,7 +364,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     findProfile,
     flush: async () => {
       await pump();
-      await processor.flush();
+      await flushProfiles();
     },
   });
 
@@ -366,7 +382,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     },
     async flush() {
       await pump();
-      await processor.flush();
+      await flushProfiles();
     },
     workspaceByWriteKey: (writeKey) => byWriteKey.get(writeKey),
     workspaceByAdminKey: (adminKey) => byAdminKey.get(adminKey),
@@ -408,8 +424,12 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
                 payload: toJsonPayload(item.payload),
               })),
             );
+      // Nothing below holds the events while the acknowledgement waits for the disk:
+      // the log and the processor have them, and they die young (decision 31).
+      const { droppedForConsent, flagged } = prepared;
+      const appending = prepared.events.length;
       let duplicates = 0;
-      if (prepared.events.length > 0) {
+      if (appending > 0) {
         const started = performance.now();
         const results = await storage.eventLog.append(
           prepared.events.map((event) => ({ workspaceId, event })),
@@ -418,21 +438,15 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         for (const result of results) if (result.status === 'duplicate') duplicates++;
       }
       await deadLettersWritten;
-      const accepted = prepared.events.length - duplicates;
+      const accepted = appending - duplicates;
       if (accepted > 0) metrics.ingestEvents.inc({ outcome: 'accepted' }, accepted);
       if (duplicates > 0) metrics.ingestEvents.inc({ outcome: 'duplicate' }, duplicates);
       if (rejected.length > 0) metrics.ingestEvents.inc({ outcome: 'rejected' }, rejected.length);
-      if (prepared.droppedForConsent > 0) {
-        metrics.ingestEvents.inc({ outcome: 'no_consent' }, prepared.droppedForConsent);
+      if (droppedForConsent > 0) {
+        metrics.ingestEvents.inc({ outcome: 'no_consent' }, droppedForConsent);
       }
-      if (prepared.flagged > 0) metrics.ingestEvents.inc({ outcome: 'flagged' }, prepared.flagged);
-      return {
-        accepted,
-        duplicates,
-        droppedForConsent: prepared.droppedForConsent,
-        flagged: prepared.flagged,
-        rejected,
-      };
+      if (flagged > 0) metrics.ingestEvents.inc({ outcome: 'flagged' }, flagged);
+      return { accepted, duplicates, droppedForConsent, flagged, rejected };
     },
 
     async getProfile(workspaceId, lookup) {
@@ -462,13 +476,13 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
 
     async listQueuedMessages(workspaceId, options) {
       await pump();
-      await processor.flush();
+      await flushProfiles();
       return storage.profileStore.listMessages(workspaceId, options);
     },
 
     async experimentTotals(workspaceId, experimentId) {
       await pump();
-      await processor.flush();
+      await flushProfiles();
       return storage.profileStore.experimentTotals(workspaceId, experimentId);
     },
 
@@ -518,10 +532,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       push.closeAll();
       await pump();
       await processor.catchUp();
-      await processor.flush();
+      await flushProfiles();
       // The flush waited for the events rules emitted: apply those too before closing.
       await processor.catchUp();
-      await processor.flush();
+      await flushProfiles();
       await storage.eventLog.close();
       await storage.profileStore.close();
       await storage.deadLetters.close();

@@ -154,7 +154,7 @@ function blankProfile(lookup: DecideLookup, now: number) {
 }
 
 /** Without a targeting key no profile is read: the secret key, or a known write key, is enough. */
-function workspaceOnly(
+export function workspaceOnly(
   engine: Engine,
   request: FastifyRequest,
   writeKey: string | undefined,
@@ -167,6 +167,9 @@ function workspaceOnly(
   const key =
     writeKey ??
     (basic === undefined ? undefined : Buffer.from(basic, 'base64').toString('utf8').split(':')[0]);
+  if ((key === undefined || key === '') && bearer !== undefined) {
+    throw new OnrampError('ONR_UNAUTHORIZED', 'Unknown secret key.');
+  }
   if (key === undefined || key === '') {
     throw new OnrampError(
       'ONR_UNAUTHORIZED',

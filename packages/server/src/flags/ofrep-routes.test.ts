@@ -248,3 +248,61 @@ describe('OFREP and consent', () => {
     await admin.call('PUT', '/content-settings', {});
   });
 });
+
+describe('OFREP provider configuration', () => {
+  const configuration = (headers: Record<string, string>) =>
+    fetch(`${server.url}/ofrep/v1/configuration`, { headers });
+
+  test('tells what the server supports, to a server key or a write key', async () => {
+    const callers: Record<string, string>[] = [
+      { authorization: `Bearer ${server.workspace.adminKey}` },
+      { 'x-api-key': server.workspace.writeKey },
+      {
+        authorization: `Basic ${Buffer.from(`${server.workspace.writeKey}:`).toString('base64')}`,
+      },
+    ];
+    for (const headers of callers) {
+      const response = await configuration(headers);
+      assert.equal(response.status, 200, JSON.stringify(headers));
+      assert.deepEqual(await response.json(), {
+        name: 'onramp',
+        capabilities: {
+          cacheInvalidation: { polling: { enabled: true, minPollingIntervalMs: 1000 } },
+          flagEvaluation: { supportedTypes: ['boolean', 'string', 'int', 'float', 'object'] },
+          caching: { enabled: false },
+        },
+      });
+      assert.match(response.headers.get('etag') ?? '', /^"[\w-]{27}"$/);
+    }
+  });
+
+  test('answers 304 to If-None-Match naming its ETag, 200 to another', async () => {
+    const bearer = { authorization: `Bearer ${server.workspace.adminKey}` };
+    const etag = (await configuration(bearer)).headers.get('etag') as string;
+    const same = await configuration({ ...bearer, 'if-none-match': `"other", W/${etag}` });
+    assert.equal(same.status, 304);
+    assert.equal(await same.text(), '');
+    const other = await configuration({ ...bearer, 'if-none-match': '"other"' });
+    assert.equal(other.status, 200);
+  });
+
+  test('refuses a request without a key or with a wrong one', async () => {
+    const callers: Record<string, string>[] = [
+      {},
+      { 'x-api-key': 'not-a-write-key' },
+      { authorization: 'Bearer not-a-secret-key' },
+    ];
+    for (const headers of callers) {
+      const response = await configuration(headers);
+      assert.equal(response.status, 401, JSON.stringify(headers));
+      const body = (await response.json()) as { code: string; message: string };
+      assert.equal(body.code, 'ONR_UNAUTHORIZED');
+      const expected = headers.authorization
+        ? /Unknown secret key/
+        : headers['x-api-key']
+          ? /Unknown write key/
+          : /Missing key/;
+      assert.match(body.message, expected);
+    }
+  });
+});

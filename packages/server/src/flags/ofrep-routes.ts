@@ -1,8 +1,8 @@
 /**
  * OFREP, the OpenFeature Remote Evaluation Protocol (docs/flags.md#ofrep): single and
- * bulk evaluation of the published flags, so that the official OFREP providers
- * (@openfeature/ofrep-provider on servers, @openfeature/ofrep-web-provider in browsers)
- * evaluate Onramp flags. Authentication and context: ofrep-request.ts and decision 26.
+ * bulk evaluation of the published flags, and the provider configuration, so that the
+ * official OFREP providers (@openfeature/ofrep-provider on servers,
+ * @openfeature/ofrep-web-provider in browsers) evaluate Onramp flags. Authentication and context: ofrep-request.ts and decision 26.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
@@ -17,18 +17,34 @@ import { OnrampError } from '../http/errors.js';
 import {
   BulkFailure,
   BulkSuccess,
+  ConfigurationReply,
   EvaluationFailure,
   EvaluationRequest,
   EvaluationSuccess,
   KeyParams,
   ErrorReply,
 } from './ofrep-schemas.js';
-import { OfrepRequestError, prepareEvaluation } from './ofrep-request.js';
+import { OfrepRequestError, prepareEvaluation, workspaceOnly } from './ofrep-request.js';
 
 const maxBody = 64 * 1024;
 const security = [{ writeKey: [] }, { adminKey: [] }] as Record<string, string[]>[];
 const auth =
   'Servers: `Authorization: Bearer <secret key>`. Browsers: the write key as `X-API-Key` (or the Basic username) and, for an identified user, the user token as `X-Onramp-User-Token`; `context.anonymous: true` marks the targeting key as an anonymousId.';
+
+/**
+ * What GET /ofrep/v1/configuration tells a provider that opts in: polling the bulk
+ * evaluation is supported (with its ETag) down to once a second; every flag type;
+ * no caching of evaluations by server providers, which follow the profile in real time.
+ */
+const configuration = JSON.stringify({
+  name: 'onramp',
+  capabilities: {
+    cacheInvalidation: { polling: { enabled: true, minPollingIntervalMs: 1000 } },
+    flagEvaluation: { supportedTypes: ['boolean', 'string', 'int', 'float', 'object'] },
+    caching: { enabled: false },
+  },
+});
+const configurationEtag = `"${createHash('sha256').update(configuration).digest('base64url').slice(0, 27)}"`;
 
 /** The HTTP status of a failed evaluation (OFREP: 404 for an unknown flag, 400 for the context). */
 const statusOf: Record<string, number> = {
@@ -118,6 +134,35 @@ export async function registerOfrepRoutes(app: FastifyInstance, engine: Engine):
           void reply.header('etag', etag).header('access-control-expose-headers', 'ETag');
           if (matches(request.headers['if-none-match'], etag)) return reply.code(304).send();
           return reply.type('application/json; charset=utf-8').send(body);
+        },
+      );
+
+      ofrep.get(
+        '/configuration',
+        {
+          schema: {
+            tags: ['ofrep'],
+            summary:
+              'What this server supports (OFREP provider configuration), with ETag / If-None-Match',
+            description: `For providers that opt in: bulk-evaluation polling (at most once a second), the flag types, and no caching of evaluations. With \`If-None-Match\` naming the ETag, 304 and no body. Servers: \`Authorization: Bearer <secret key>\`. Browsers: the write key as \`X-API-Key\` (or the Basic username).`,
+            security,
+            response: { 200: ConfigurationReply, 304: { type: 'null' }, 401: ErrorReply },
+          },
+        },
+        async (request, reply) => {
+          const apiKey = request.headers['x-api-key'];
+          workspaceOnly(
+            engine,
+            request,
+            typeof apiKey === 'string' && apiKey !== '' ? apiKey : undefined,
+          );
+          void reply
+            .header('etag', configurationEtag)
+            .header('access-control-expose-headers', 'ETag');
+          if (matches(request.headers['if-none-match'], configurationEtag)) {
+            return reply.code(304).send();
+          }
+          return reply.type('application/json; charset=utf-8').send(configuration);
         },
       );
     },

@@ -63,3 +63,28 @@ export const ErrorReply = Type.Object(
   { success: Type.Literal(false), code: Type.String(), message: Type.String() },
   { additionalProperties: true },
 );
+
+export const ConfigurationReply = Type.Object({
+  name: Type.String({ description: 'The flag management system: `onramp`.' }),
+  capabilities: Type.Object({
+    cacheInvalidation: Type.Object({
+      polling: Type.Object({
+        enabled: Type.Boolean(),
+        minPollingIntervalMs: Type.Number({
+          description: 'Poll the bulk evaluation no more often than this.',
+        }),
+      }),
+    }),
+    flagEvaluation: Type.Object({
+      supportedTypes: Type.Array(
+        Type.Union(['boolean', 'string', 'int', 'float', 'object'].map((t) => Type.Literal(t))),
+      ),
+    }),
+    caching: Type.Object({
+      enabled: Type.Boolean({
+        description:
+          'False: evaluations follow the profile in real time, so server providers should not cache them.',
+      }),
+    }),
+  }),
+});

@@ -153,15 +153,20 @@ export function createIngestHandler(
     }
 
     const started = performance.now();
-    const report = await engine.ingest(workspace, {
+    const total = inputs.length;
+    const ingesting = engine.ingest(workspace, {
       inputs,
       isBatch,
       endpointType: endpoint.endpointType,
       batchSentAt,
       measureSize: state.bodyBytes > workspace.settings.ingest.maxMessageBytes,
     });
+    // The engine has what it needs: the parsed body is not kept while the acknowledgement
+    // waits for the disk, so its messages die young (decision 31).
+    request.body = undefined;
+    const report = await ingesting;
     duration.observe((performance.now() - started) / 1000);
-    return sendReport(reply, report, inputs.length, isBatch);
+    return sendReport(reply, report, total, isBatch);
   };
 }
 

@@ -55,3 +55,44 @@ test('GET /readyz is 503 ONR_NOT_READY while the engine stops', async () => {
     await stopping.close();
   }
 });
+
+test('GET /metrics shows changed profiles not committed yet, and each flush', async () => {
+  const slow = await startTestServer({ flushIntervalMs: 60_000 });
+  const metric = async (pattern: RegExp): Promise<number> => {
+    const text = await (await fetch(`${slow.url}/metrics`)).text();
+    const match = pattern.exec(text);
+    return match === null ? Number.NaN : Number(match[1]);
+  };
+  try {
+    const okFlushes = /^onramp_profile_flushes_total\{outcome="ok"\} (\d+)/m;
+    const before = (await metric(okFlushes)) || 0;
+    const ingest = await fetch(`${slow.url}/v1/batch`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`${slow.workspace.writeKey}:`).toString('base64')}`,
+      },
+      body: JSON.stringify({
+        batch: ['a', 'b', 'c'].map((userId) => ({ type: 'track', userId, event: 'Signed Up' })),
+      }),
+    });
+    assert.equal(ingest.status, 200);
+    const deadline = Date.now() + 10_000;
+    while ((await metric(/^onramp_processor_events_total (\d+)/m)) < 3) {
+      assert.ok(Date.now() < deadline, 'the events were not applied');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(await metric(/^onramp_profiles_dirty (\d+)/m), 3);
+
+    await slow.engine.flush();
+    assert.equal(await metric(/^onramp_profiles_dirty (\d+)/m), 0);
+    assert.ok((await metric(okFlushes)) > before);
+    assert.ok((await metric(/^onramp_profile_flush_duration_seconds_count (\d+)/m)) >= 1);
+    assert.equal(
+      await metric(/^onramp_profile_flushes_total\{outcome="failed"\} (\d+)/m),
+      Number.NaN,
+    );
+  } finally {
+    await slow.close();
+  }
+});

@@ -11,6 +11,11 @@ export interface EngineMetrics {
   appendDuration: Histogram;
   processedEvents: Counter;
   logLag: Gauge<'partition'>;
+  /** Profiles changed in memory and not committed yet (what a crash would replay). */
+  profilesDirty: Gauge;
+  /** outcome: ok | failed */
+  profileFlushes: Counter<'outcome'>;
+  profileFlushDuration: Histogram;
   pushConnections: Gauge;
   pushMessages: Counter;
   eventToPush: Histogram;
@@ -205,6 +210,23 @@ export function createEngineMetrics(options: { defaultMetrics?: boolean } = {}):
       name: 'onramp_event_to_decision_push_seconds',
       help: 'From an event being received to the decision it changed being written to a connection.',
       buckets: fast,
+      registers,
+    }),
+    profilesDirty: new Gauge({
+      name: 'onramp_profiles_dirty',
+      help: 'Profiles changed in memory and not committed yet: a crash replays their events from the log.',
+      registers,
+    }),
+    profileFlushes: new Counter({
+      name: 'onramp_profile_flushes_total',
+      help: 'Commits of changed profiles with the log offsets they include, by outcome (ok | failed; a failed one is retried).',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    profileFlushDuration: new Histogram({
+      name: 'onramp_profile_flush_duration_seconds',
+      help: 'From a flush being asked for to its commit (a flush under way waited for included), events being applied meanwhile.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
       registers,
     }),
     timersFired: new Counter({

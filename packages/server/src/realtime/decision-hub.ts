@@ -114,6 +114,7 @@ export function createDecisionHub(options: DecisionHubOptions): DecisionHub {
   const all = new Set<Subscription>();
   const counts: Record<DecisionTransport, number> = { sse: 0, websocket: 0 };
 
+  // Keys as onSignal builds them too, inline.
   const lookupKey = (workspaceId: string, lookup: ValidDecideCall['lookup']): string =>
     'userId' in lookup
       ? `${workspaceId}\0u\0${lookup.userId}`
@@ -272,22 +273,33 @@ export function createDecisionHub(options: DecisionHubOptions): DecisionHub {
       for (const subscription of [...(index.get(signal.workspaceId) ?? [])]) {
         schedule(subscription, { full: false });
       }
-    } else {
+    } else if (all.size > 0) {
+      // Runs for every changed profile, subscribed or not: one index lookup per
+      // identity, nothing built for the (many) profiles nobody listens to.
+      const { workspaceId } = signal;
       for (const { profile, causedAt } of signal.changes) {
-        const keys = [
-          ...(profile.userId === undefined
-            ? []
-            : [lookupKey(signal.workspaceId, { userId: profile.userId })]),
-          ...profile.anonymousIds.map((id) => lookupKey(signal.workspaceId, { anonymousId: id })),
-        ];
-        for (const key of keys) {
-          for (const subscription of [...(index.get(key) ?? [])]) {
-            // With a lookup under way, the pending job re-reads the profile after it: in order.
-            if (subscription.running) schedule(subscription, { full: false, causedAt });
-            else applySafely(subscription, profile, { full: false, causedAt });
-          }
+        if (profile.userId !== undefined) {
+          notify(index.get(`${workspaceId}\0u\0${profile.userId}`), profile, causedAt);
+        }
+        const anonymousIds = profile.anonymousIds;
+        for (let i = 0; i < anonymousIds.length; i++) {
+          const anonymousId = anonymousIds[i] as string;
+          notify(index.get(`${workspaceId}\0a\0${anonymousId}`), profile, causedAt);
         }
       }
+    }
+  }
+
+  function notify(
+    subscriptions: Set<Subscription> | undefined,
+    profile: ProfileState,
+    causedAt: number | undefined,
+  ): void {
+    if (subscriptions === undefined) return;
+    for (const subscription of [...subscriptions]) {
+      // With a lookup under way, the pending job re-reads the profile after it: in order.
+      if (subscription.running) schedule(subscription, { full: false, causedAt });
+      else applySafely(subscription, profile, { full: false, causedAt });
     }
   }
 

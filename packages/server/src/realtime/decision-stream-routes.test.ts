@@ -431,9 +431,12 @@ test('closing the server ends decision streams and sockets', async () => {
   );
   assert.equal(stream.status, 200);
   assert.ok(opened.ok);
+  // The streams end in preClose, before the engine and storage close (which take their own time
+  // on a loaded machine); without that hook the server would wait on them forever.
   const started = Date.now();
-  await other.close();
+  const closing = other.close();
   await stream.ended;
   await opened.socket.closed;
-  assert.ok(Date.now() - started < 2000, 'closed promptly');
+  assert.ok(Date.now() - started < 5000, 'streams ended promptly');
+  await closing;
 });

@@ -26,6 +26,17 @@ function answer(title: string, flows?: PresentedAnswer['flows']): PresentedAnswe
 }
 
 describe('decisionStateOf', () => {
+  it('is the previous state itself when nothing changed; a changed one shares the unchanged entries', () => {
+    const first = decisionStateOf(answer('Hi'), true);
+    assert.equal(decisionStateOf(answer('Hi'), true, first), first);
+    const changed = decisionStateOf(answer('Hello'), true, first);
+    assert.notEqual(changed, first);
+    assert.notEqual(changed.decisions.get('banner'), first.decisions.get('banner'));
+    assert.equal(changed.decisions.get('sidebar'), first.decisions.get('sidebar'));
+    assert.deepEqual(changed, decisionStateOf(answer('Hello'), true), 'as a fresh state');
+    assert.equal(diffDecisionStates(first, first, true)?.decisions.banner?.content?.id, 'welcome');
+  });
+
   it('keeps the previous digest only when every entry is the same, and it equals a fresh one', () => {
     const first = decisionStateOf(answer('Hi'), false);
     const same = decisionStateOf(answer('Hi'), false, first);

@@ -38,24 +38,26 @@ export interface DecisionState {
 
 /**
  * The state of a presented answer; flows only when `withFlows`, flags when the answer
- * has them. When it equals `previous` entry for entry, previous's digest is kept rather
- * than hashed again (most events change nothing a subscription shows).
+ * has them. When it equals `previous` entry for entry, it is `previous` itself (most
+ * events change nothing a subscription shows): the state a subscription keeps is new
+ * only when it changed, and then shares previous's text of the entries that did not,
+ * so what the hub holds between events is not garbage made on every event.
  */
 export function decisionStateOf(
   answer: PresentedAnswer,
   withFlows: boolean,
   previous?: DecisionState,
 ): DecisionState {
-  const decisions = jsonEntries(answer.decisions);
-  const flows = withFlows ? jsonEntries(answer.flows ?? {}) : undefined;
-  const flags = answer.flags === undefined ? undefined : jsonEntries(answer.flags);
+  const decisions = jsonEntries(answer.decisions, previous?.decisions);
+  const flows = withFlows ? jsonEntries(answer.flows ?? {}, previous?.flows) : undefined;
+  const flags = answer.flags === undefined ? undefined : jsonEntries(answer.flags, previous?.flags);
   if (
     previous !== undefined &&
     sameEntries(previous.decisions, decisions) &&
     sameOptional(previous.flows, flows) &&
     sameOptional(previous.flags, flags)
   ) {
-    return { decisions, flows, flags, digest: previous.digest };
+    return previous;
   }
   const hash = createHash('sha1');
   // Flags hash only when asked for: digests of subscriptions without them stay as they were.
@@ -77,9 +79,18 @@ export function decisionStateOf(
   return { decisions, flows, flags, digest: hash.digest('hex').slice(0, 12) };
 }
 
-function jsonEntries(record: Readonly<Record<string, unknown>>): Map<string, string> {
+/** Each entry's JSON text; previous's own string where the text is the same. */
+function jsonEntries(
+  record: Readonly<Record<string, unknown>>,
+  previous: ReadonlyMap<string, string> | undefined,
+): Map<string, string> {
   const entries = new Map<string, string>();
-  for (const [key, value] of Object.entries(record)) entries.set(key, JSON.stringify(value));
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue;
+    const json = JSON.stringify(record[key]);
+    const kept = previous?.get(key);
+    entries.set(key, kept === json ? kept : json);
+  }
   return entries;
 }
 
@@ -92,7 +103,7 @@ function sameOptional(
 
 function sameEntries(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
   if (a.size !== b.size) return false;
-  for (const [key, json] of b) if (a.get(key) !== json) return false;
+  for (const key of b.keys()) if (a.get(key) !== b.get(key)) return false;
   return true;
 }
 

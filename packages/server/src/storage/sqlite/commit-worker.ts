@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { ProfileCommit } from '@onramp/core';
+import { transferablesOf } from './v8-profile-encoding.js';
 
 /**
  * Profile commits on a thread of their own (decision 30): a worker with its own
@@ -94,7 +95,9 @@ export function startCommitWorker(options: CommitWorkerOptions): CommitWorker {
       const id = nextId++;
       return new Promise<void>((resolve, reject) => {
         pending.set(id, { resolve, reject });
-        thread.postMessage({ type: 'commit', id, commit, now } satisfies CommitRequest);
+        // Encoded states move to the worker without a copy (this side keeps none).
+        const transfer = transferablesOf(commit.encodedProfiles);
+        thread.postMessage({ type: 'commit', id, commit, now } satisfies CommitRequest, transfer);
       });
     },
     async stop() {

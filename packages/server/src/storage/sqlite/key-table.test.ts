@@ -71,3 +71,80 @@ it('behaves as a map, and a rolled-back journal restores it exactly (property)',
     }),
   );
 });
+
+it('grows a few slots at a time: each call moves a bounded share of the old arrays', () => {
+  const table = createKeyTable(1024, { minMoves: 64 });
+  const keys = Array.from({ length: 2_000 }, (_, i) => (i + 1) * 104_729);
+  let grew = false;
+  for (const key of keys) {
+    const pendingBefore = table.pendingMoves;
+    table.set(key, key % 97, key);
+    if (table.pendingMoves > pendingBefore) {
+      grew = true;
+      // A growth leaves the old arrays (half the new capacity) to move later.
+      assert.ok(table.pendingMoves >= 1024, `pending ${table.pendingMoves}`);
+    } else if (pendingBefore > 0) {
+      assert.ok(pendingBefore - table.pendingMoves <= 4, 'a set moves at most 4 slots');
+    }
+  }
+  assert.ok(grew);
+  // Every key is found whether it was moved yet or not.
+  for (const key of keys) {
+    const slot = table.find(key);
+    assert.ok(slot >= 0, `key ${key}`);
+    assert.deepEqual([table.checkAt(slot), table.seenAt(slot)], [key % 97, key]);
+  }
+  const pending = table.pendingMoves;
+  table.reserve(1);
+  assert.equal(table.pendingMoves, Math.max(0, pending - 64), 'reserve moves minMoves slots');
+  while (table.pendingMoves > 0) table.reserve(1);
+  for (const key of keys) assert.equal(table.seenAt(table.find(key)), key);
+  assert.equal(table.size, keys.length);
+});
+
+it('behaves as a map while growing, journals and rollbacks included (property)', () => {
+  const key = fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 2 ** 53 - 1 }));
+  const entry = fc.tuple(key, fc.nat(2 ** 32 - 1), fc.nat());
+  const step = fc.oneof(
+    fc.record({ kind: fc.constant('set' as const), entries: fc.array(entry, { maxLength: 40 }) }),
+    fc.record({
+      kind: fc.constantFrom('commit' as const, 'rollback' as const),
+      entries: fc.array(entry, { maxLength: 40 }),
+    }),
+  );
+  fc.assert(
+    fc.property(fc.array(step, { maxLength: 30 }), (steps) => {
+      const table = createKeyTable(2, { minMoves: 3 });
+      const model = new Map<number, [number, number]>();
+      const normal = (k: number) => (k === 0 ? 1 : k);
+      for (const { kind, entries } of steps) {
+        if (kind === 'set') {
+          for (const [k, check, seen] of entries) {
+            table.set(k, check, seen);
+            model.set(normal(k), [check, seen]);
+          }
+          continue;
+        }
+        table.reserve(entries.length);
+        table.openJournal();
+        for (const [k, check, seen] of entries) table.set(k, check, seen);
+        if (kind === 'rollback') table.rollbackJournal();
+        else {
+          table.commitJournal();
+          for (const [k, check, seen] of entries) model.set(normal(k), [check, seen]);
+        }
+        assert.equal(table.size, model.size);
+      }
+      assert.equal(table.size, model.size);
+      for (const [k, [check, seen]] of model) {
+        const slot = table.find(k);
+        assert.ok(slot >= 0);
+        assert.deepEqual([table.checkAt(slot), table.seenAt(slot)], [check, seen]);
+      }
+      for (const { entries } of steps) {
+        for (const [k] of entries) if (!model.has(normal(k))) assert.equal(table.find(k), -1);
+      }
+    }),
+    { numRuns: 300 },
+  );
+});

@@ -19,7 +19,8 @@ import type { KeyTable } from './key-table.js';
  *   pair (`key` and a 32-bit `check` with another seed: a pair is a duplicate only
  *   when both match, ~85 bits, so a new message is never taken for another; if two
  *   messages share `key` but not `check` (odds ~ keys/2^53) the newer one takes
- *   the slot), in typed arrays: 20–45 bytes per key (load ≤ 0.7, doubling), ~0.3 µs per event.
+ *   the slot), in typed arrays: 20–45 bytes per key (load ≤ 0.7, doubling a few slots at a time:
+ *   decision 32), ~0.3 µs per event.
  * - Nothing more is written: the events table, appended in the same transaction,
  *   already holds workspace, message_id and received_at. On start-up the index is
  *   rebuilt by scanning the events received within the window (sequential reads,

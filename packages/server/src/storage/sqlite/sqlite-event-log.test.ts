@@ -94,6 +94,23 @@ function setup(options: Partial<SqliteEventLogOptions>) {
 }
 
 describe('sqlite event log', () => {
+  it('serves a reader keeping up from memory and lets go of what it read; older reads come from SQLite, equal', () =>
+    withLog(
+      async ({ log }) => {
+        await log.append(batch(30));
+        assert.equal(log.stats.tailEntries, 30);
+        const first = await log.read(0, 0, 10);
+        const next = await log.read(0, first.at(-1)?.offset ?? 0, 10);
+        assert.equal(log.stats.tailEntries, 20, 'the first ten were read past');
+        assert.deepEqual(await log.read(0, 0, 10), first, 'read again from SQLite');
+        const rest = await log.read(0, next.at(-1)?.offset ?? 0, 100);
+        assert.equal(rest.length, 10);
+        assert.equal(await log.read(0, rest.at(-1)?.offset ?? 0, 100).then((r) => r.length), 0);
+        assert.equal(log.stats.tailEntries, 0, 'a reader that keeps up leaves nothing held');
+      },
+      { partitions: 1 },
+    ));
+
   it('commits concurrent appends together (group commit)', () =>
     withLog(async ({ log }) => {
       const calls = Array.from({ length: 50 }, () => log.append(batch(10)));

@@ -13,6 +13,7 @@ import type { UnsyncedCommits, WalSync } from './wal-sync.js';
 import { hashPair } from './hash-pair.js';
 import { createEventDedup } from './sqlite-event-dedup.js';
 import { createIdentityIndex } from './sqlite-identity-index.js';
+import { createLogTail } from './log-tail.js';
 
 export interface SqliteEventLogOptions {
   db: Database;
@@ -22,7 +23,10 @@ export interface SqliteEventLogOptions {
   clock: Clock;
   /** Most events committed in one transaction (a larger append call gets its own). Default 5000. */
   maxBatchEvents?: number;
-  /** Entries per partition kept in memory after commit, for read() (default 50 000). */
+  /**
+   * Most entries per partition kept in memory after commit for read(), until read past
+   * (log-tail.ts). Default 50 000.
+   */
   tailEntries?: number;
   /** Where an exception thrown by an onAppend listener goes; console.error by default. */
   reportError?: (error: unknown) => void;
@@ -48,6 +52,8 @@ export interface EventLogStats {
   duplicates: number;
   /** Keys held by the in-memory de-duplication index (20–45 bytes of memory a key). */
   readonly dedupKeys: number;
+  /** Committed entries held in memory for read(), not read past yet (log-tail.ts). */
+  readonly tailEntries: number;
 }
 
 export interface SqliteEventLog extends EventLog {
@@ -112,9 +118,12 @@ export function createSqliteEventLog(options: SqliteEventLogOptions): SqliteEven
     get dedupKeys() {
       return dedup.size;
     },
+    get tailEntries() {
+      return tail.size();
+    },
   };
   const listeners = new Set<() => void>();
-  const tail = createTail(partitions, options.tailEntries ?? 50_000, (partition) => {
+  const tail = createLogTail(partitions, options.tailEntries ?? 50_000, (partition) => {
     return (sql.head.get(partition) as number | undefined) ?? 0;
   });
   let queue: PendingAppend[] = [];
@@ -234,9 +243,11 @@ export function createSqliteEventLog(options: SqliteEventLogOptions): SqliteEven
     batch: PendingAppend[],
     results: AppendResult[][],
   ): void {
+    // Only the callers wait for the sync, not their rows: the events die young (decision 31).
+    const callers = batch.map(({ resolve, reject }) => ({ resolve, reject }));
     walSync.afterCommit().then(
-      () => batch.forEach((pending, i) => pending.resolve(results[i] as AppendResult[])),
-      (error: unknown) => batch.forEach((pending) => pending.reject(error)),
+      () => callers.forEach((caller, i) => caller.resolve(results[i] as AppendResult[])),
+      (error: unknown) => callers.forEach((caller) => caller.reject(error)),
     );
   }
 
@@ -388,43 +399,5 @@ function prepareStatements(db: Database) {
       )
       .pluck(),
     byOffset: db.prepare(`SELECT ${columns} FROM events WHERE log_offset = ?`).raw(),
-  };
-}
-
-/**
- * The newest committed entries of each partition, in offset order. `floor` is the
- * highest offset of the partition NOT held here, so a read after an offset at or
- * above the floor is complete from memory; anything older is read from SQLite.
- * Entries are the appended objects themselves: nobody mutates an event once appended.
- */
-function createTail(partitions: number, capacity: number, headOf: (partition: number) => number) {
-  const entries: LogEntry[][] = [];
-  const floors: number[] = [];
-  for (let partition = 0; partition < partitions; partition++) {
-    entries.push([]);
-    floors.push(headOf(partition));
-  }
-  return {
-    add(entry: LogEntry): void {
-      const list = entries[entry.partition] as LogEntry[];
-      list.push(entry);
-      if (list.length > capacity * 2) {
-        // Trim in halves so the copy is amortized over many appends.
-        const dropped = list.splice(0, list.length - capacity);
-        floors[entry.partition] = (dropped[dropped.length - 1] as LogEntry).offset;
-      }
-    },
-    read(partition: number, afterOffset: number, limit: number): LogEntry[] | undefined {
-      const list = entries[partition];
-      if (list === undefined || afterOffset < (floors[partition] as number)) return undefined;
-      let low = 0;
-      let high = list.length;
-      while (low < high) {
-        const middle = (low + high) >>> 1;
-        if ((list[middle] as LogEntry).offset <= afterOffset) low = middle + 1;
-        else high = middle;
-      }
-      return list.slice(low, low + Math.max(0, limit));
-    },
   };
 }

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { createManualClock, profileWrite } from '@onramp/core';
-import type { ManualClock, ProfileCommit } from '@onramp/core';
+import type { ManualClock, ProfileCommit, ProfileState } from '@onramp/core';
 import { describeProfileStoreCommitContract } from '../../../../core/src/profiles/profile-store-commit.contract.js';
 import { describeProfileStoreRuleContract } from '../../../../core/src/profiles/profile-store-rules.contract.js';
 import { describeProfileStoreSegmentContract } from '../../../../core/src/profiles/profile-store-segments.contract.js';
@@ -96,6 +96,65 @@ it('sqlite profile store: commits on its own connection once the worker stopped,
     );
     await store.commit(commitOf({ profiles: [armed('p1', {})] }));
     assert.deepEqual(await store.dueTimers(10_000, 10), []);
+  } finally {
+    await store.close();
+    temp.dispose();
+  }
+});
+
+it('sqlite profile store: states encoded for the worker are written by it, timers included, and by the store itself once it stopped', async () => {
+  const temp = openTempDatabase();
+  const clock = createManualClock(1_000);
+  const committer = startCommitWorker({ path: temp.path });
+  const store = createSqliteProfileStore({ db: temp.db, clock, committer });
+  const encode = (...states: ProfileState[]) => {
+    const encoder = store.profileEncoder?.();
+    assert.ok(encoder, 'an encoder while the worker runs');
+    for (const state of states) encoder.add('ws', state);
+    return encoder.finish();
+  };
+  const armed = testProfile('p1', { traits: { name: 'Zoë <b>' } });
+  armed.rules = { timers: { nudge: 5_000 }, fired: {} } as typeof armed.rules;
+  try {
+    const plain = profileWrite('ws', testProfile('p0'));
+    await store.commit(
+      commitOf({
+        profiles: [plain],
+        encodedProfiles: encode(armed, testProfile('p2')),
+        checkpoints: new Map([[0, 3]]),
+      }),
+    );
+    const loaded = await store.loadProfiles('ws', ['p0', 'p1', 'p2']);
+    assert.deepEqual([...loaded.keys()].sort(), ['p0', 'p1', 'p2']);
+    assert.deepEqual(loaded.get('p1'), armed);
+    assert.deepEqual(await store.loadCheckpoints(), new Map([[0, 3]]));
+    // Encoded while the worker ran, committed after it stopped: decoded here.
+    const late = encode(testProfile('p1', { eventCount: 7 }));
+    await committer.stop();
+    assert.equal(store.profileEncoder?.(), undefined, 'JSON text once the worker stopped');
+    await store.commit(commitOf({ encodedProfiles: late, checkpoints: new Map([[0, 4]]) }));
+    assert.equal((await store.loadProfiles('ws', ['p1'])).get('p1')?.eventCount, 7);
+    assert.deepEqual(await store.dueTimers(10_000, 10), [], 'the timer went with the new state');
+    await assert.rejects(
+      store.commit(commitOf({ encodedProfiles: { encoding: 'other', count: 0 } })),
+      /takes no profiles encoded as other/,
+    );
+    assert.deepEqual(
+      await store.loadCheckpoints(),
+      new Map([[0, 4]]),
+      'the refused one wrote nothing',
+    );
+  } finally {
+    await store.close();
+    temp.dispose();
+  }
+});
+
+it('sqlite profile store: hands out no encoder without a worker', async () => {
+  const temp = openTempDatabase();
+  const store = createSqliteProfileStore({ db: temp.db, clock: createManualClock() });
+  try {
+    assert.equal(store.profileEncoder?.(), undefined);
   } finally {
     await store.close();
     temp.dispose();

@@ -4,6 +4,7 @@ import type {
   IdentityKey,
   MembershipWrite,
   ProfileCommit,
+  ProfileWrite,
   ProfileState,
   ProfileStore,
   QueuedMessage,
@@ -16,6 +17,7 @@ import type { UnsyncedCommits } from './wal-sync.js';
 import { createProfileStaging } from './sqlite-profile-staging.js';
 import { createSqliteTimerIndex } from './sqlite-timer-index.js';
 import { createSqliteExperimentIndex } from './sqlite-experiment-index.js';
+import { createV8ProfileEncoder, decodeProfiles } from './v8-profile-encoding.js';
 
 export interface SqliteProfileStoreOptions {
   /** The database the event log uses too, so state and checkpoints commit together. */
@@ -74,43 +76,46 @@ export function createSqliteProfileStore(options: SqliteProfileStoreOptions): Pr
   // Order: profiles, links, firings, messages, memberships, deletions (firings of
   // a merged profile follow it, an erased one's go, memberships of both go), member
   // counts, checkpoints. `staged` profiles are in the staging table already.
-  const applyCommit = db.transaction((commit: ProfileCommit, staged: number, now: number) => {
-    const counts: CountChanges = new Map();
-    staging.stageRestAndMove(commit.profiles, staged, now);
-    for (const { workspaceId, profileId, timers: armed, experiments: exposed } of commit.profiles) {
-      timers.write(workspaceId, profileId, armed);
-      experiments.write(workspaceId, profileId, exposed);
-    }
-    for (const { workspaceId, identity, profileId } of commit.identities) {
-      sql.upsertLink.run(workspaceId, identity, profileId);
-    }
-    for (const { workspaceId, firing } of commit.firings ?? []) appendFiring(workspaceId, firing);
-    for (const { workspaceId, message } of commit.messages ?? []) queue(workspaceId, message, now);
-    if (commit.memberships !== undefined && commit.memberships.length > 0) {
-      writeMemberships(lastMembershipWrites(commit.memberships), counts);
-    }
-    for (const { workspaceId, profileId, mergedInto } of commit.deletedProfiles) {
-      sql.deleteProfile.run(workspaceId, profileId);
-      timers.remove(workspaceId, profileId);
-      experiments.remove(workspaceId, profileId);
-      for (const segment of sql.deleteMemberships.all(workspaceId, profileId) as string[]) {
-        count(counts, workspaceId, segment, -1);
+  const applyCommit = db.transaction(
+    (commit: ProfileCommit, profiles: readonly ProfileWrite[], staged: number, now: number) => {
+      const counts: CountChanges = new Map();
+      staging.stageRestAndMove(profiles, staged, now);
+      for (const { workspaceId, profileId, timers: armed, experiments: exposed } of profiles) {
+        timers.write(workspaceId, profileId, armed);
+        experiments.write(workspaceId, profileId, exposed);
       }
-      if (mergedInto === undefined) {
-        sql.unlinkProfile.run(workspaceId, profileId);
-        sql.deleteFirings.run(workspaceId, profileId);
-        sql.deleteMessages.run(workspaceId, profileId);
-      } else {
-        sql.repointLinks.run(mergedInto, workspaceId, profileId);
-        sql.repointFirings.run(mergedInto, workspaceId, profileId);
-        sql.repointMessages.run(mergedInto, mergedInto, workspaceId, profileId);
+      for (const { workspaceId, identity, profileId } of commit.identities) {
+        sql.upsertLink.run(workspaceId, identity, profileId);
       }
-    }
-    if (counts.size > 0) applyCounts(counts);
-    for (const [partition, offset] of commit.checkpoints) {
-      sql.upsertCheckpoint.run(partition, offset);
-    }
-  });
+      for (const { workspaceId, firing } of commit.firings ?? []) appendFiring(workspaceId, firing);
+      for (const { workspaceId, message } of commit.messages ?? [])
+        queue(workspaceId, message, now);
+      if (commit.memberships !== undefined && commit.memberships.length > 0) {
+        writeMemberships(lastMembershipWrites(commit.memberships), counts);
+      }
+      for (const { workspaceId, profileId, mergedInto } of commit.deletedProfiles) {
+        sql.deleteProfile.run(workspaceId, profileId);
+        timers.remove(workspaceId, profileId);
+        experiments.remove(workspaceId, profileId);
+        for (const segment of sql.deleteMemberships.all(workspaceId, profileId) as string[]) {
+          count(counts, workspaceId, segment, -1);
+        }
+        if (mergedInto === undefined) {
+          sql.unlinkProfile.run(workspaceId, profileId);
+          sql.deleteFirings.run(workspaceId, profileId);
+          sql.deleteMessages.run(workspaceId, profileId);
+        } else {
+          sql.repointLinks.run(mergedInto, workspaceId, profileId);
+          sql.repointFirings.run(mergedInto, workspaceId, profileId);
+          sql.repointMessages.run(mergedInto, mergedInto, workspaceId, profileId);
+        }
+      }
+      if (counts.size > 0) applyCounts(counts);
+      for (const [partition, offset] of commit.checkpoints) {
+        sql.upsertCheckpoint.run(partition, offset);
+      }
+    },
+  );
 
   /** Counts move only when a row really went in or out: writes are idempotent. */
   function writeMemberships(writes: readonly MembershipWrite[], counts: CountChanges): void {
@@ -158,9 +163,12 @@ export function createSqliteProfileStore(options: SqliteProfileStoreOptions): Pr
     const committer = options.committer;
     // Once the worker stopped or failed, this connection commits from then on.
     if (committer?.available) return committer.commit(commit, clock.now());
-    const { profiles } = commit;
     let staged = 0;
     try {
+      const profiles =
+        commit.encodedProfiles === undefined
+          ? commit.profiles
+          : commit.profiles.concat(decodeProfiles(commit.encodedProfiles));
       staging.clear(); // what a failed commit of this connection may have left
       while (profiles.length - staged > sliceProfiles) {
         staging.stageSlice(profiles, staged, staged + sliceProfiles);
@@ -169,8 +177,8 @@ export function createSqliteProfileStore(options: SqliteProfileStoreOptions): Pr
         assertOpen();
       }
       const now = clock.now();
-      if (options.unsynced === undefined) applyCommit.immediate(commit, staged, now);
-      else options.unsynced.run(() => applyCommit.immediate(commit, staged, now));
+      if (options.unsynced === undefined) applyCommit.immediate(commit, profiles, staged, now);
+      else options.unsynced.run(() => applyCommit.immediate(commit, profiles, staged, now));
     } catch (error) {
       timers.rollBack();
       // Best effort: the next commit clears the staging table first anyway.
@@ -203,6 +211,8 @@ export function createSqliteProfileStore(options: SqliteProfileStoreOptions): Pr
       }
       return loaded;
     },
+    // States for the worker go in one buffer it takes without a copy (v8-profile-encoding.ts).
+    profileEncoder: () => (options.committer?.available ? createV8ProfileEncoder() : undefined),
     commit(commit) {
       const run = committing.then(() => write(commit));
       committing = run.catch(() => undefined);
