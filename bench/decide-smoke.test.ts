@@ -185,12 +185,18 @@ describe('decide benchmark, tiny run', () => {
         'decision_push_p99_ms',
         'decision_push_events_per_s',
         'decision_push_samples',
+        'decision_push_floor_p50_ms',
+        'decision_push_floor_p99_ms',
       ]) {
         assert.ok((figures[key] ?? 0) > 0, `${key} = ${figures[key]}`);
       }
       assert.ok((figures.decide_p50_ms ?? 0) <= (figures.decide_p99_ms ?? 0));
       assert.ok((figures.decide_ratio_vs_bare_fastify ?? 0) < 10);
       assert.ok((figures.decision_push_p99_ms ?? 0) < 5000);
+      assert.ok(
+        (figures.decision_push_floor_p50_ms ?? 0) <= (figures.decision_push_floor_p99_ms ?? 0),
+      );
+      assert.ok(report.rows.some((row) => row.measurement.includes('harness floor')));
       assert.ok(report.rows.some((row) => row.target !== undefined));
     } finally {
       assert.deepEqual(await cleanup.releaseAll(), []);

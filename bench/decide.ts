@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { repoRoot } from './lib/child-server.js';
 import type { Cleanup } from './lib/cleanup.js';
 import { summarizeCpuProfile } from './lib/cpu-profile.js';
-import { startDecideEngine, type DecideEngine } from './lib/decide-engine.js';
+import { startBarePushPeer, startDecideEngine, type DecideEngine } from './lib/decide-engine.js';
 import {
   fetchMetricsText,
   histogramCount,
@@ -14,7 +14,11 @@ import {
 import { measureDecisionPush, type DecisionPushOptions } from './lib/decide-push.js';
 import { seedUsers } from './lib/decide-seed.js';
 import { measureDecideThroughput, type DecideThroughputOptions } from './lib/decide-throughput.js';
-import { reportDecisionPush, reportThroughput } from './lib/decide-report.js';
+import {
+  reportDecisionPush,
+  reportDecisionPushFloor,
+  reportThroughput,
+} from './lib/decide-report.js';
 import type { Suite, SuiteReport } from './lib/suite.js';
 import { formatNumber } from './lib/table.js';
 
@@ -118,6 +122,7 @@ export async function measureDecide(
   } finally {
     await engine.stop();
   }
+  await attempt('decision push floor', async () => measurePushFloor(options, log, cleanup, report));
   if (options.cpuProfileDir !== undefined) {
     reportCpuProfile(options.cpuProfileDir, profiledSince, report);
   }
@@ -154,6 +159,35 @@ async function measurePush(
     p50Ms: bound(0.5),
     p99Ms: bound(0.99),
   });
+}
+
+/**
+ * The same push load against the bare peer, with the engine stopped: what the load
+ * generator, the loopback and the two cores cost without any engine work.
+ */
+async function measurePushFloor(
+  options: DecideBenchOptions,
+  log: (message: string) => void,
+  cleanup: Cleanup,
+  report: SuiteReport,
+): Promise<void> {
+  const seconds = Math.min(5, options.push.seconds);
+  log(`decision push floor: the same load for ${seconds} s against the bare peer`);
+  const peer = await startBarePushPeer(cleanup);
+  try {
+    const floor = await measureDecisionPush({
+      ...options.push,
+      seconds,
+      url: peer.url,
+      writeKey: 'unused',
+      identitySecret: 'unused-identity-secret-000000001',
+      authorization: 'Basic dW51c2VkOg==',
+      users: options.users,
+    });
+    reportDecisionPushFloor(report, floor);
+  } finally {
+    await peer.stop();
+  }
 }
 
 /** Summarizes the busiest thread's profile (tsx's loader thread writes one too) among the new ones. */

@@ -76,3 +76,17 @@ export async function startBareDecidePeer(
     cleanup,
   });
 }
+
+/**
+ * The bare Fastify peer as the push benchmark's floor (bench/bare-fastify.ts,
+ * `BARE_PUSH=1`): a decision stream per user that shows each toggle as soon as its
+ * batch is parsed, which measures the load generator, the loopback and the machine.
+ */
+export async function startBarePushPeer(cleanup: Cleanup): Promise<ChildServer> {
+  return startChildServer({
+    name: 'bare fastify (decision push)',
+    args: ['bench/bare-fastify.ts'],
+    env: { BARE_PUSH: '1' },
+    cleanup,
+  });
+}

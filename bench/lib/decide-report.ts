@@ -138,3 +138,20 @@ export function reportDecisionPush(
       `load generator event-loop delay p99 ${result.clientLoopDelayP99Ms.toFixed(1)} ms (1 ms sampling)`,
   );
 }
+
+/** Figures and row of the push load against the bare peer (the harness floor). */
+export function reportDecisionPushFloor(report: SuiteReport, floor: DecisionPush): void {
+  if (floor.count === 0) throw new Error('no toggle was seen pushed by the bare peer');
+  Object.assign(report.figures, {
+    decision_push_floor_p50_ms: round(floor.p50, 2),
+    decision_push_floor_p99_ms: round(floor.p99, 2),
+  });
+  report.rows.push({
+    measurement: 'event → pushed decision p99, bare peer (harness floor)',
+    value: floor.p99,
+    unit: 'ms',
+    note:
+      `p50 ${floor.p50.toFixed(2)} ms, max ${floor.max.toFixed(1)} ms; ${formatNumber(floor.count)} toggles, ` +
+      `${floor.missing} never pushed; load generator event-loop delay p99 ${floor.clientLoopDelayP99Ms.toFixed(1)} ms`,
+  });
+}
