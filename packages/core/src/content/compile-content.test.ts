@@ -149,7 +149,8 @@ describe('compileContentList: rendering', () => {
       code: 'render-error',
       message: 'fields.body: memory alloc limit exceeded, line:1, col:1',
     });
-    assert.ok(performance.now() - started < 1000);
+    // Unbounded, the loop would render for minutes: seconds leave room for a loaded machine.
+    assert.ok(performance.now() - started < 5000);
   });
 
   it('bounds the whole item, not each field', () => {
