@@ -1,5 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 
 let server: TestServer;
@@ -93,6 +95,59 @@ test('GET /metrics shows changed profiles not committed yet, and each flush', as
       Number.NaN,
     );
   } finally {
+    await slow.close();
+  }
+});
+
+test('a failed flush is counted, keeps the profiles dirty, and the next flush commits them', async () => {
+  const slow = await startTestServer({ flushIntervalMs: 60_000 });
+  const metric = async (pattern: RegExp): Promise<number> => {
+    const text = await (await fetch(`${slow.url}/metrics`)).text();
+    const match = pattern.exec(text);
+    return match === null ? Number.NaN : Number(match[1]);
+  };
+  const failed = /^onramp_profile_flushes_total\{outcome="failed"\} (\d+)/m;
+  const ok = /^onramp_profile_flushes_total\{outcome="ok"\} (\d+)/m;
+  const dirty = /^onramp_profiles_dirty (\d+)/m;
+  // Another connection to the same file: what it does to the schema, the commit's connection sees.
+  const side = new BetterSqlite3(join(slow.dataDir, 'onramp.db'));
+  side.pragma('busy_timeout = 5000');
+  try {
+    const ingest = await fetch(`${slow.url}/v1/batch`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`${slow.workspace.writeKey}:`).toString('base64')}`,
+      },
+      body: JSON.stringify({
+        batch: ['a', 'b', 'c'].map((userId) => ({ type: 'track', userId, event: 'Signed Up' })),
+      }),
+    });
+    assert.equal(ingest.status, 200);
+    const deadline = Date.now() + 10_000;
+    while ((await metric(/^onramp_processor_events_total (\d+)/m)) < 3) {
+      assert.ok(Date.now() < deadline, 'the events were not applied');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const committed = () => side.prepare('SELECT count(*) FROM profiles').pluck().get() as number;
+    const okBefore = (await metric(ok)) || 0;
+    const committedBefore = committed();
+
+    side.exec(`CREATE TRIGGER refuse_profiles BEFORE INSERT ON profiles
+      BEGIN SELECT RAISE(ABORT, 'profile commit refused by the test'); END`);
+    await assert.rejects(slow.engine.flush(), /profile commit refused by the test/);
+    assert.equal(await metric(failed), 1);
+    assert.equal(await metric(dirty), 3, 'nothing was dropped');
+    assert.equal(committed(), committedBefore, 'nothing was half-written');
+
+    side.exec('DROP TRIGGER refuse_profiles');
+    await slow.engine.flush();
+    assert.equal(await metric(dirty), 0);
+    assert.equal(await metric(failed), 1);
+    assert.ok((await metric(ok)) > okBefore);
+    assert.equal(committed(), committedBefore + 3);
+  } finally {
+    side.close();
     await slow.close();
   }
 });
