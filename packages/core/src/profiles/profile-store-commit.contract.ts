@@ -66,6 +66,27 @@ export function describeProfileStoreCommitContract(
         assert.deepEqual(await store.loadCheckpoints(), new Map([[0, 40]]));
       }));
 
+    it('writes a small commit whole too, the last write of a profile winning', () =>
+      withStore(async (store) => {
+        // A few profiles: a store that stages large commits in slices may write these directly.
+        const profiles = manyProfiles(5, 1);
+        profiles.push(profileWrite('w1', testProfile('p1', { version: 9 })));
+        await store.commit(commitOf({ profiles, checkpoints: new Map([[0, 6]]) }));
+        assert.equal(await store.countProfiles('w1'), 5);
+        assert.deepEqual(await versionsOf(store, ['p0', 'p1', 'p4']), [1, 9, 1]);
+        await store.commit(
+          commitOf({
+            profiles: [
+              profileWrite('w1', testProfile('p1', { version: 10 })),
+              profileWrite('w1', testProfile('p1', { version: 11 })),
+            ],
+            checkpoints: new Map([[0, 8]]),
+          }),
+        );
+        assert.deepEqual(await versionsOf(store, ['p0', 'p1', 'p4']), [1, 11, 1]);
+        assert.deepEqual(await store.loadCheckpoints(), new Map([[0, 8]]));
+      }));
+
     // What every store refuses: a state that is not the text of a JSON object (the
     // memory store parses it and checks its id too), and a bad checkpoint, which
     // fails after every profile was staged.
@@ -75,34 +96,39 @@ export function describeProfileStoreCommitContract(
       ['a state that is a JSON array', (commit) => withLast(commit, '[1,2]')],
       ['a negative checkpoint', (commit) => ({ ...commit, checkpoints: new Map([[0, -1]]) })],
     ];
-    for (const [label, spoil] of spoilers) {
-      it(`applies nothing of a large commit with ${label}, and the next commit is unaffected`, () =>
-        withStore(async (store) => {
-          await store.commit(
-            commitOf({ profiles: manyProfiles(3, 1), checkpoints: new Map([[0, 5]]) }),
-          );
-          const failing = commitOf({
-            profiles: manyProfiles(900, 2),
-            identities: [{ workspaceId: 'w1', identity: 'u:x', profileId: 'p1' }],
-            checkpoints: new Map([[0, 9]]),
-          });
-          await assert.rejects(store.commit(spoil(failing)));
-          assert.equal(await store.countProfiles('w1'), 3);
-          assert.deepEqual(await versionsOf(store, ['p0', 'p1', 'p2']), [1, 1, 1]);
-          assert.deepEqual(await store.resolveIdentities('w1', ['u:x']), new Map());
-          assert.deepEqual(await store.loadCheckpoints(), new Map([[0, 5]]));
+    for (const [label, spoil] of spoilers)
+      for (const size of [20, 900]) {
+        it(`applies nothing of a ${size > 100 ? 'large' : 'small'} commit with ${label}, and the next commit is unaffected`, () =>
+          withStore(async (store) => {
+            await store.commit(
+              commitOf({ profiles: manyProfiles(3, 1), checkpoints: new Map([[0, 5]]) }),
+            );
+            const failing = commitOf({
+              profiles: manyProfiles(size, 2),
+              identities: [{ workspaceId: 'w1', identity: 'u:x', profileId: 'p1' }],
+              checkpoints: new Map([[0, 9]]),
+            });
+            await assert.rejects(store.commit(spoil(failing)));
+            assert.equal(await store.countProfiles('w1'), 3);
+            assert.deepEqual(await versionsOf(store, ['p0', 'p1', 'p2']), [1, 1, 1]);
+            assert.deepEqual(await store.resolveIdentities('w1', ['u:x']), new Map());
+            assert.deepEqual(await store.loadCheckpoints(), new Map([[0, 5]]));
 
-          await store.commit(
-            commitOf({
-              profiles: [profileWrite('w1', testProfile('p2', { version: 3 }))],
-              checkpoints: new Map([[0, 12]]),
-            }),
-          );
-          assert.equal(await store.countProfiles('w1'), 3, 'no row of the failed commit came back');
-          assert.deepEqual(await versionsOf(store, ['p0', 'p1', 'p2']), [1, 1, 3]);
-          assert.deepEqual(await store.loadCheckpoints(), new Map([[0, 12]]));
-        }));
-    }
+            await store.commit(
+              commitOf({
+                profiles: [profileWrite('w1', testProfile('p2', { version: 3 }))],
+                checkpoints: new Map([[0, 12]]),
+              }),
+            );
+            assert.equal(
+              await store.countProfiles('w1'),
+              3,
+              'no row of the failed commit came back',
+            );
+            assert.deepEqual(await versionsOf(store, ['p0', 'p1', 'p2']), [1, 1, 3]);
+            assert.deepEqual(await store.loadCheckpoints(), new Map([[0, 12]]));
+          }));
+      }
 
     it('readers see a commit whole or not at all while it is being written', () =>
       withStore(async (store) => {

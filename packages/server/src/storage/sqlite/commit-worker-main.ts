@@ -23,7 +23,13 @@ db.pragma('temp_store = MEMORY');
 db.pragma('wal_autocheckpoint = 10000');
 
 let now = 0;
-const store = createSqliteProfileStore({ db, clock: { now: () => now } });
+// No slices here: slicing keeps an event loop responsive, and this thread only commits. Every
+// commit is then one transaction whose profiles go straight into their table (no staging).
+const store = createSqliteProfileStore({
+  db,
+  clock: { now: () => now },
+  sliceProfiles: Number.MAX_SAFE_INTEGER,
+});
 let last: Promise<unknown> = Promise.resolve();
 
 port.on('message', (request: CommitRequest) => {
