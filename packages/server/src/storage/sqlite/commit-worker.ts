@@ -5,8 +5,8 @@ import { transferablesOf } from './v8-profile-encoding.js';
 /**
  * Profile commits on a thread of their own (decision 30): a worker with its own
  * connection to the main database file runs the store's whole commit (one
- * transaction, without slices or staging, and its COMMIT), so the event loop only posts the commit and
- * awaits the answer. The event log is in another file (database.ts), so its appends
+ * transaction, without slices or staging, and its COMMIT), so the event loop only
+ * posts the commit and awaits the answer. The event log is in another file (database.ts), so its appends
  * never wait for this worker's write lock; other writers of the main file on the
  * event loop (configs, segment sizes, the outbox) wait for it at most one final
  * transaction (busy_timeout).
