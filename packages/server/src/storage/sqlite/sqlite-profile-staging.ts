@@ -2,7 +2,8 @@ import type { ProfileWrite } from '@onramp/core';
 import type { Database } from './database.js';
 
 /**
- * Where a commit's profile rows wait until its final transaction: a TEMP table, in
+ * Where the rows of a commit larger than one slice wait until its final transaction
+ * (a smaller commit writes them directly, stageRestAndMove): a TEMP table, in
  * memory and private to the connection, so staging writes no journal and syncs
  * nothing, and a crash leaves nothing to clean up. Rows keep their staging order
  * (rowid), so the last write of a profile wins the move. States are not parsed

@@ -57,9 +57,11 @@ type CountChanges = Map<string, Map<string, number>>;
  * private to this connection: no journal, no fsync, gone after a crash), with a
  * turn of the event loop between slices so log appends and requests go on. One
  * final transaction then moves the staged rows into `profiles` in SQL (no
- * JavaScript per row) together with everything else and the checkpoints. Until
- * it commits, readers and a crash see the previous commit whole; a failing
- * statement rolls it back. Commits run one at a time, in call order.
+ * JavaScript per row) together with everything else and the checkpoints. A commit
+ * that fits one slice (every commit on the commit worker, whose store has no slice
+ * limit) skips the staging: its rows go straight into `profiles` in the final
+ * transaction. Until it commits, readers and a crash see the previous commit whole;
+ * a failing statement rolls it back. Commits run one at a time, in call order.
  */
 export function createSqliteProfileStore(options: SqliteProfileStoreOptions): ProfileStore {
   const { db, clock } = options;
