@@ -1,4 +1,4 @@
-import { openEventStream } from './open-event-stream.js';
+import { openEventStream, writeEventNow } from './open-event-stream.js';
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
@@ -100,7 +100,7 @@ function streamDecisions(
   let pending: DecisionUpdate | undefined;
   const write = (update: DecisionUpdate): void => {
     const { id, ...data } = update;
-    response.write(`id: ${id}\nevent: decisions\ndata: ${JSON.stringify(data)}\n\n`);
+    writeEventNow(response, `id: ${id}\nevent: decisions\ndata: ${JSON.stringify(data)}\n\n`);
   };
   response.on('drain', () => {
     const update = pending;

@@ -1,4 +1,4 @@
-import { openEventStream } from './open-event-stream.js';
+import { openEventStream, writeEventNow } from './open-event-stream.js';
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
@@ -185,7 +185,8 @@ async function streamProfile(context: StreamContext): Promise<void> {
   let arrived: PushMessage[] | undefined = [];
 
   const write = (message: PushMessage, live: boolean): void => {
-    response.write(
+    writeEventNow(
+      response,
       `id: ${message.id}\nevent: ${message.type}\ndata: ${JSON.stringify(
         message.changes === undefined
           ? message.data
