@@ -1,13 +1,7 @@
 import { anonymousIdentity, userIdentity, type IdentityKey } from '../events/event.js';
 import { identitiesOf, resolveProfile, type IdentityGraph } from '../identity/resolve-profile.js';
 import type { EventLog, LogEntry } from '../log/event-log.js';
-import {
-  addAnonymousId,
-  applyEvent,
-  createProfile,
-  mergeProfiles,
-  type ProfilePlan,
-} from '../profiles/apply-event.js';
+import { applyEvent, type ProfilePlan } from '../profiles/apply-event.js';
 import type { ProfileState } from '../profiles/profile.js';
 import type {
   DeletedProfile,
@@ -21,13 +15,13 @@ import type { Clock } from '../time/clock.js';
 import type { MembershipChange, PopulationState } from '../segments/segment.js';
 import { SEGMENT_TIMER } from '../segments/segment-runtime.js';
 import type { SweepScope } from '../segments/update-memberships.js';
-import { forgetCohortValues, shareMembershipIds } from '../segments/update-memberships.js';
+import { shareMembershipIds } from '../segments/update-memberships.js';
 import { AudienceStep, type AudienceStepContext } from './run-audiences.js';
 import { flowsAfterRules, flowsForEvent } from './run-flows.js';
 import type { FlowChange } from '../flows/flow.js';
 import type { InteractionRecord } from '../decide/interactions.js';
-import { mergeExperiments } from '../experiments/merge-experiments.js';
 import { updateExperimentsAndBandits, type BanditLedger } from '../experiments/bandit-evidence.js';
+import { cacheIdentityGraph, type CacheGraphHooks } from './cache-identity-graph.js';
 import { LazyProfileWrites } from './lazy-profile-writes.js';
 import { loadIdentities } from './load-profiles.js';
 import { ProfileCache, type PendingWrites } from './profile-cache.js';
@@ -127,9 +121,20 @@ export class Processor {
   /** The snapshot of the flush under way whose states are not all serialized yet. */
   private lazyWrites: LazyProfileWrites | undefined;
 
+  private readonly graphHooks: CacheGraphHooks;
+
   constructor(private readonly options: ProcessorOptions) {
     this.ruleOutput = new RuleOutput(options);
     this.audiences = new AudienceStep(this.ruleOutput);
+    this.graphHooks = {
+      newProfileId: options.newProfileId,
+      rulesOf: (workspaceId) => options.rulesOf?.(workspaceId),
+      populationOf: (workspaceId) => options.populationOf?.(workspaceId),
+      reshaped: this.reshaped,
+      beforeChange: (state) => this.lazyWrites?.beforeChange(state),
+      inheritTimers: (workspaceId, target, source) =>
+        this.ruleOutput.announceInheritedTimers(workspaceId, target, source),
+    };
   }
 
   /**
@@ -318,7 +323,10 @@ export class Processor {
     this.reshaped.clear();
     let made = graphs.get(entry.workspaceId);
     if (made === undefined || made.plan !== plan) {
-      made = { plan, graph: this.graphOf(entry.workspaceId, cache, plan, now) };
+      made = {
+        plan,
+        graph: cacheIdentityGraph(this.graphHooks, entry.workspaceId, cache, plan, now),
+      };
       graphs.set(entry.workspaceId, made);
     }
     const profile = resolveProfile(entry.event, made.graph);
@@ -529,63 +537,6 @@ export class Processor {
         ...identities,
       ]);
     }
-  }
-
-  private graphOf(
-    workspaceId: string,
-    cache: ProfileCache,
-    plan: ProfilePlan,
-    now: number,
-  ): IdentityGraph {
-    return {
-      lookup: (identity) => cache.lookup(identity),
-      create: () => {
-        const profile = createProfile(this.options.newProfileId(), now);
-        this.reshaped.add(profile);
-        cache.profiles.set(profile.id, profile);
-        cache.markDirty(profile.id);
-        return profile;
-      },
-      link: (identity, profile, id) => {
-        const previous = cache.lookup(identity);
-        this.lazyWrites?.beforeChange(profile);
-        if (previous !== undefined && previous !== profile && identity.startsWith('a:')) {
-          this.lazyWrites?.beforeChange(previous);
-          // A device moving to another user: the old profile no longer lists it (nor its events).
-          previous.anonymousIds = previous.anonymousIds.filter((known) => known !== id);
-          cache.markDirty(previous.id);
-        }
-        if (identity.startsWith('u:')) {
-          profile.userId ??= id;
-        } else {
-          addAnonymousId(profile, id, plan.maxAnonymousIds);
-        }
-        cache.link(identity, profile.id, id);
-        cache.markDirty(profile.id);
-      },
-      merge: (target, source) => {
-        this.lazyWrites?.beforeChange(target);
-        this.lazyWrites?.beforeChange(source);
-        const audiences = this.options.rulesOf?.(workspaceId)?.audiences;
-        if (audiences !== undefined) {
-          forgetCohortValues(audiences, source, this.options.populationOf?.(workspaceId));
-        }
-        this.reshaped.add(target);
-        mergeProfiles(target, source, plan, now);
-        mergeExperiments(target, source, this.options.rulesOf?.(workspaceId)?.experiments);
-        this.ruleOutput.announceInheritedTimers(workspaceId, target, source);
-        for (const anonymousId of source.anonymousIds) {
-          cache.link(anonymousIdentity(anonymousId), target.id, anonymousId);
-        }
-        if (source.userId !== undefined) {
-          cache.link(userIdentity(source.userId), target.id, source.userId);
-        }
-        // Other identities still naming the source follow the redirect until the flush,
-        // after which the store has re-pointed them (see ProfileCache.resolve).
-        cache.remove(source.id, target.id);
-        cache.markDirty(target.id);
-      },
-    };
   }
 
   /**
