@@ -127,7 +127,7 @@ export class Processor {
     this.ruleOutput = new RuleOutput(options);
     this.audiences = new AudienceStep(this.ruleOutput);
     this.graphHooks = {
-      newProfileId: options.newProfileId,
+      newProfileId: () => options.newProfileId(),
       rulesOf: (workspaceId) => options.rulesOf?.(workspaceId),
       populationOf: (workspaceId) => options.populationOf?.(workspaceId),
       reshaped: this.reshaped,
